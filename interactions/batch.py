@@ -13,15 +13,20 @@ import multiprocessing
 import pickle
 import tempfile
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+
+from .columnar import PATIENT_SCHEMA, Tables, item_counts, resolve_pieces, screen_block
 from .errors import InputError
 from .index import load_index
 from .engine import Checker
-from .screen_format import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS
-from .screen_wide import screen_wide
+from .screen_format import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
+    lines_bytes, write_lines
+from .screen_wide import read_wide
 from .screening import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
 from .tabular import AtomicOutput, Layout, RowError, decode_lines, detect_layout, neutralise, \
     open_input, parse_line, raw_for_rejects, read_blocks, read_header
@@ -91,8 +96,8 @@ class _Block:
 
 @dataclass
 class _BlockResult:
-    findings: bytes
-    summary: bytes
+    findings: pl.DataFrame | bytes | None  # lines, see screen_format.write_lines
+    summary: pl.DataFrame | bytes | None
     rejects: bytes
     counts: list[int]  # rows screened, rejected, blank, patients, findings, with findings, unrec
     first_rejects: list[tuple[int, str]]
@@ -138,27 +143,43 @@ def _run(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions, outs)
         if out is not None:
             out.write(header(columns).encode())
     last_key = None
-    for part in _results(blocks, layout, options):
-        if last_key is not None and part.first_key is not None and part.first_key <= last_key:
-            raise _unsorted(part.first_key, last_key)
-        if part.violation:
-            raise InputError(part.violation)
-        last_key = part.last_key or last_key
-        for out, text in zip(outs, (part.findings, part.summary, part.rejects)):
-            if out is not None and text:
-                out.write(text)
-        (screened, rejected, blank, patients, findings, with_findings, unrec) = part.counts
-        result.rows_screened += screened
-        result.rows_rejected += rejected
-        result.blank_lines += blank
-        result.patients += patients
-        result.findings += findings
-        result.patients_with_findings += with_findings
-        result.patients_with_unrecognised += unrec
-        room = REJECTS_SHOWN - len(result.first_rejects)
-        result.first_rejects += part.first_rejects[:max(room, 0)]
+    # Output is written by a thread of its own, a block behind the screening: the write of one
+    # block overlaps the screening of the next, and at most one block waits in memory.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writing = None
+        for part in _results(blocks, layout, options):
+            if last_key is not None and part.first_key is not None and part.first_key <= last_key:
+                raise _unsorted(part.first_key, last_key)
+            if part.violation:
+                raise InputError(part.violation)
+            last_key = part.last_key or last_key
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(_write, outs, (part.findings, part.summary, part.rejects))
+            _tally(result, part)
+        if writing is not None:
+            writing.result()
     result.rows_read = result.rows_screened + result.rows_rejected
     return result
+
+
+def _write(outs, parts) -> None:
+    for out, lines in zip(outs, parts):
+        if out is not None:
+            write_lines(lines, out)
+
+
+def _tally(result: ScreenResult, part: _BlockResult) -> None:
+    (screened, rejected, blank, patients, findings, with_findings, unrec) = part.counts
+    result.rows_screened += screened
+    result.rows_rejected += rejected
+    result.blank_lines += blank
+    result.patients += patients
+    result.findings += findings
+    result.patients_with_findings += with_findings
+    result.patients_with_unrecognised += unrec
+    room = REJECTS_SHOWN - len(result.first_rejects)
+    result.first_rejects += part.first_rejects[:max(room, 0)]
 
 
 def _unsorted(key: tuple, before: tuple) -> InputError:
@@ -295,11 +316,12 @@ def _same(text: str) -> str:
     return text
 
 
-def _init_worker(layout: Layout, options: ScreenOptions) -> None:
+def _init_worker(layout: Layout, options: ScreenOptions, inline: bool = False) -> None:
+    """Set up screening in this process; ``inline``: here, not in a worker process."""
     checker = Checker(load_index(options.rules))
     _collect_rarely()
     safe = neutralise if options.output_format == "csv" else _same
-    _worker.update(layout=layout, options=options, safe=safe,
+    _worker.update(layout=layout, options=options, safe=safe, inline=inline,
                    rows=FORMATS[options.output_format](checker.index),
                    screener=Screener(checker, neutralise=safe,
                                      item_separators=layout.item_separators))
@@ -317,15 +339,16 @@ def _collect_rarely() -> None:
 def _results(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions) -> Iterator[_BlockResult]:
     if options.jobs <= 1:
         threshold = gc.get_threshold()
-        _init_worker(layout, options)
+        _init_worker(layout, options, inline=True)
         try:
             yield from map(_screen_block, blocks)
         finally:
             gc.unfreeze()
             gc.set_threshold(*threshold)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # Fresh worker processes, never forked ones: a fork copies polars' thread pool in whatever
+    # state it is, and can deadlock.
+    context = multiprocessing.get_context("spawn")
     with context.Pool(options.jobs, _init_worker, (layout, options)) as pool:
         pending: deque = deque()
         for block in blocks:
@@ -339,65 +362,32 @@ def _results(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions) -
 def _screen_block(block: _Block) -> _BlockResult:
     layout: Layout = _worker["layout"]
     options: ScreenOptions = _worker["options"]
-    if isinstance(block.payload, bytes):
-        lines, bad = decode_lines(block.payload, options.encoding)
-    else:
-        lines, bad = block.payload, {}
-    numbers = block.numbers or range(block.first_line, block.first_line + len(lines))
-    state = _BlockState(_worker["screener"], _worker["rows"], _worker["safe"])
+    screener: Screener = _worker["screener"]
+    screener.start_block()
     if layout.layout == "wide":
-        screen_wide(lines, numbers, bad, layout, state)
+        tables = read_wide(block.payload, block.first_line, layout, options.encoding, screener)
     else:
-        _long(lines, numbers, bad, layout, state)
-    return state.result()
-
-
-class _BlockState:
-    """What one block produced so far: output lines and the counts for the account."""
-
-    def __init__(self, screener: Screener, rows, safe):
-        self.screener, self.rows, self.safe = screener, rows, safe
-        self.neutralising = safe is neutralise
-        self.findings: list = []
-        self.summaries: list = []
-        self.rejects: list = []
-        self.first_rejects: list[tuple[int, str]] = []
-        self.screened = self.blank = self.patients = self.found = 0
-        self.with_findings = self.with_unknown = 0
-        self.first_key = self.last_key = None
-        self.violation: str | None = None
-
-    def reject(self, line: int, reason: str, raw: str) -> None:
-        if len(self.first_rejects) < REJECTS_SHOWN:
-            self.first_rejects.append((line, reason))
-        self.rejects.append(self.rows.reject(line, reason, raw_for_rejects(raw)))
-
-    def patient(self, pid: str, line: int, pieces, context, rejected: int = 0, age: str = "",
-                sex: str = "") -> bool:
-        """Screen one patient; False when it has no medication to screen."""
-        screener = self.screener
-        matches, items, unknown = screener.screen(screener.items(pieces), context, age, sex)
-        if not items:
-            return False
-        pid = self.safe(pid)
-        if matches:
-            self.findings += self.rows.findings(pid, matches)
-            self.found += len(matches)
-            self.with_findings += 1
-        if unknown:
-            self.with_unknown += 1
-        self.patients += 1
-        self.summaries.append(self.rows.summary(pid, line, screener.counts(matches), items,
-                                                unknown, rejected))
-        return True
-
-    def result(self) -> _BlockResult:
-        counts = [self.screened, len(self.rejects), self.blank, self.patients, self.found,
-                  self.with_findings, self.with_unknown]
-        texts = [self.rows.join(rows).encode() for rows in
-                 (self.findings, self.summaries, self.rejects)]
-        return _BlockResult(*texts, counts, self.first_rejects, self.first_key, self.last_key,
-                            self.violation)
+        if isinstance(block.payload, bytes):
+            lines, bad = decode_lines(block.payload, options.encoding)
+        else:
+            lines, bad = block.payload, {}
+        numbers = block.numbers or range(block.first_line, block.first_line + len(lines))
+        tables = _long(lines, numbers, bad, layout, screener)
+    rows = _worker["rows"]
+    screened = screen_block(screener, tables.patients, tables.pieces)
+    findings, summary = rows.block(screener, screened) if tables.patients.height else (None, None)
+    if not _worker["inline"]:  # a worker process sends bytes back
+        findings, summary = lines_bytes(findings), lines_bytes(summary)
+    rejects = "".join(rows.reject(line, reason, raw_for_rejects(raw))
+                      for line, reason, raw in tables.rejects)
+    patients = screened.patients
+    counts = [patients.height if tables.rows_screened is None else tables.rows_screened,
+              len(tables.rejects), tables.blank, patients.height, screened.matches.height,
+              patients.filter(pl.col("findings") > 0).height,
+              patients.filter(pl.col("unrecognised") > 0).height]
+    return _BlockResult(findings, summary, rejects.encode(), counts,
+                        [(line, reason) for line, reason, _ in tables.rejects[:REJECTS_SHOWN]],
+                        tables.first_key, tables.last_key, tables.violation)
 
 
 def _optional(fields: list[str], index: int | None) -> str:
@@ -417,7 +407,7 @@ class _Patient:
         self.age = self.sex = ""  # the first row's that gives one
 
 
-def _long(lines, numbers, bad, layout: Layout, state: _BlockState) -> None:
+def _long(lines, numbers, bad, layout: Layout, screener: Screener) -> Tables:
     """Consecutive rows with the same patient id are one patient: medications and conditions are
     pooled, the lowest eGFR counts, the patient is pregnant if any row says so, and the first
     age and sex given count."""
@@ -425,32 +415,33 @@ def _long(lines, numbers, bad, layout: Layout, state: _BlockState) -> None:
     pid_i, med_i, dose_i = cols["patient"], cols["medication"], cols.get("dose")
     cond_i, egfr_i, preg_i = cols.get("conditions"), cols.get("egfr"), cols.get("pregnant")
     age_i, sex_i = cols.get("age"), cols.get("sex")
-    screener = state.screener
+    tables = Tables(rows_screened=0)
+    patients: list[_Patient] = []
     patient: _Patient | None = None
     for offset, (line, text) in enumerate(zip(numbers, lines)):
         if not text:
-            state.blank += 1
+            tables.blank += 1
             continue
         try:
             if offset in bad:
                 raise RowError(bad[offset])
             fields = parse_line(text, layout)
         except RowError as exc:
-            state.reject(line, str(exc), text)
+            tables.rejects.append((line, str(exc), text))
             continue
         pid = fields[pid_i].strip()
         if not pid:
-            state.reject(line, "empty patient id", text)
+            tables.rejects.append((line, "empty patient id", text))
             continue
         if patient is None or pid != patient.pid:
             key = order_key(pid)
-            if state.last_key is not None and key <= state.last_key:
-                state.violation = f"line {line}: " + str(_unsorted(key, state.last_key))
-                return
-            _flush(patient, state)
+            if tables.last_key is not None and key <= tables.last_key:
+                tables.violation = f"line {line}: " + str(_unsorted(key, tables.last_key))
+                break
             patient = _Patient(pid, line)
-            state.first_key = state.first_key or key
-            state.last_key = key
+            patients.append(patient)
+            tables.first_key = tables.first_key or key
+            tables.last_key = key
         try:
             medication = fields[med_i].strip()
             if not medication:
@@ -464,7 +455,7 @@ def _long(lines, numbers, bad, layout: Layout, state: _BlockState) -> None:
             conditions = [c.strip() for c in screener.split(_optional(fields, cond_i)) if c.strip()]
         except RowError as exc:
             patient.rejected += 1
-            state.reject(line, str(exc), text)
+            tables.rejects.append((line, str(exc), text))
             continue
         dose = fields[dose_i].strip() if dose_i is not None else ""
         patient.pieces.append(f"{medication} {dose}" if dose else medication)
@@ -474,16 +465,23 @@ def _long(lines, numbers, bad, layout: Layout, state: _BlockState) -> None:
         patient.pregnant = patient.pregnant or pregnant
         patient.age = patient.age or _optional(fields, age_i).strip()
         patient.sex = patient.sex or _optional(fields, sex_i).strip()
-        state.screened += 1
-    _flush(patient, state)
-
-
-def _flush(patient: _Patient | None, state: _BlockState) -> None:
-    if patient is None or not patient.pieces:
-        return
-    screener = state.screener
-    context = screener.context(screener.separators[0].join(patient.conditions),
-                               "" if patient.egfr is None else repr(patient.egfr),
-                               "yes" if patient.pregnant else "")
-    state.patient(patient.pid, patient.line, patient.pieces, context, patient.rejected,
-                  patient.age, patient.sex)
+        tables.rows_screened += 1
+    screened = [p for p in patients if p.pieces]
+    tables.patients = pl.DataFrame({
+        "p": range(len(screened)), "pid": [p.pid for p in screened],
+        "line": [p.line for p in screened],
+        "ctx": [screener.context_id(screener.separators[0].join(p.conditions),
+                                    "" if p.egfr is None else repr(p.egfr),
+                                    "yes" if p.pregnant else "") for p in screened],
+        "age": [p.age for p in screened], "sex": [p.sex for p in screened],
+        "rejected": [p.rejected for p in screened]},
+        schema={k: v for k, v in PATIENT_SCHEMA.items() if k != "items"})
+    tables.pieces = resolve_pieces(screener, pl.DataFrame(
+        {"p": [k for k, p in enumerate(screened) for _ in p.pieces],
+         "piece": [piece for p in screened for piece in p.pieces]},
+        schema={"p": pl.UInt32, "piece": pl.String}).with_row_index("pos"))
+    # Every patient kept has a medication (an empty one is a rejected row), so a count.
+    tables.patients = tables.patients.join(item_counts(tables.pieces), on="p",
+                                           maintain_order="left")
+    tables.rejects.sort()
+    return tables

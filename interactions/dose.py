@@ -33,7 +33,7 @@ def elemental_mg_from(amount: float, unit: str) -> float:
     return amount * MG_PER_UNIT[unit]
 
 
-def _r(value: float) -> float:
+def round_mg(value: float) -> float:
     return round(value, 1)
 
 
@@ -55,8 +55,8 @@ def item_dose(entry: MedicationEntry, index: Index) -> DoseItem | None:
     except _NotCounted as why:
         return DoseItem(**base, counted=False, reading="not-counted", explanation=str(why))
     per_day, when = _doses_per_day(entry)
-    return DoseItem(**base, counted=True, reading=reading, elemental_mg_per_dose=_r(per_dose),
-                    doses_per_day=per_day, elemental_mg_per_day=_r(per_dose * per_day),
+    return DoseItem(**base, counted=True, reading=reading, elemental_mg_per_dose=round_mg(per_dose),
+                    doses_per_day=per_day, elemental_mg_per_day=round_mg(per_dose * per_day),
                     explanation=f"{how}; {when}")
 
 
@@ -88,11 +88,11 @@ def _per_dose(entry: MedicationEntry, index: Index) -> tuple[float, str, str]:
     if entry.unit in ("mmol", "mEq"):
         mg = elemental_mg_from(amount, entry.unit)
         factor = "24.305 mg/mmol" if entry.unit == "mmol" else "12.1525 mg/mEq (24.305 / 2)"
-        return mg, "elemental", f"{written} of magnesium x {factor} = {_r(mg):g} mg elemental"
+        return mg, "elemental", f"{written} of magnesium x {factor} = {round_mg(mg):g} mg elemental"
     mg = elemental_mg_from(amount, entry.unit)
     forms = _forms(entry.id, index)
     if entry.elemental or entry.id == "magnesium" or (not forms and entry.kind == "magnesium"):
-        return mg, "elemental", f"{written} written as magnesium: {_r(mg):g} mg elemental"
+        return mg, "elemental", f"{written} written as magnesium: {round_mg(mg):g} mg elemental"
     if len(forms) != 1 or _ingredients(entry.id, index) > 1:
         raise _NotCounted(f"{written}: the strength of a product with several ingredients, or of "
                           "an unnamed magnesium salt, cannot be converted: not counted")
@@ -101,13 +101,13 @@ def _per_dose(entry: MedicationEntry, index: Index) -> tuple[float, str, str]:
         elemental = mg * label.elemental_mg / label.salt_mg
         return elemental, "salt", (
             f"{written} of {form.name.lower()} (salt weight) x {label.elemental_mg:g}/"
-            f"{label.salt_mg:g} (label) = {_r(elemental):g} mg elemental")
+            f"{label.salt_mg:g} (label) = {round_mg(elemental):g} mg elemental")
     if form.elemental_fraction is None:
         raise _NotCounted(f"{written}: no elemental fraction on file for {form.name}: not counted")
     elemental = mg * form.elemental_fraction
     return elemental, "salt", (
         f"{written} of {form.name.lower()} (salt weight) x {form.elemental_fraction:g} "
-        f"(elemental fraction) = {_r(elemental):g} mg elemental")
+        f"(elemental fraction) = {round_mg(elemental):g} mg elemental")
 
 
 def _from_label(entry: MedicationEntry, label: LabelStrengthSpec, index: Index):
@@ -117,19 +117,19 @@ def _from_label(entry: MedicationEntry, label: LabelStrengthSpec, index: Index):
     if per_unit is None:
         per_unit = label.salt_mg * form.elemental_fraction
         source = (f"label: {label.salt_mg:g} mg {form.name.lower()} per {per_what} x "
-                  f"{form.elemental_fraction:g} (elemental fraction) = {_r(per_unit):g} mg elemental")
+                  f"{form.elemental_fraction:g} (elemental fraction) = {round_mg(per_unit):g} mg elemental")
     else:
         source = f"label: {per_unit:g} mg elemental per {per_what}"
     if label.per == "mL":
         if entry.volume_ml is None:
             raise _NotCounted(f"{source}, but the volume taken was not given: not counted")
         mg = per_unit * entry.volume_ml / label.per_amount
-        return mg, "label", f"{entry.volume_ml:g} mL; {source}; {_r(mg):g} mg elemental per dose"
+        return mg, "label", f"{entry.volume_ml:g} mL; {source}; {round_mg(mg):g} mg elemental per dose"
     count = entry.quantity if entry.quantity is not None else 1.0
     taken = f"{count:g} {label.per}(s)" if entry.quantity is not None else \
         f"1 {label.per} (no number of {label.per}s given)"
     mg = per_unit * count
-    return mg, "label", f"{taken}; {source}; {_r(mg):g} mg elemental per dose"
+    return mg, "label", f"{taken}; {source}; {round_mg(mg):g} mg elemental per dose"
 
 
 def _forms(node_id: str, index: Index) -> list[str]:
@@ -189,7 +189,7 @@ def magnesium_dose(entries: list[MedicationEntry], context: PatientContext,
     items = [d for d in (item_dose(e, index) for e in entries) if d is not None]
     if not items:
         return None
-    total = _r(sum(d.elemental_mg_per_day for d in items if d.counted))
+    total = round_mg(sum(d.elemental_mg_per_day for d in items if d.counted))
     return MagnesiumDose(elemental_mg_per_day=total, complete=all(d.counted for d in items),
                          items=items, upper_limit=intake_level(index, "ul-supplemental", context),
                          recommended=intake_level(index, "rda", context))

@@ -1,18 +1,23 @@
-"""The three outputs of screening (findings, summary, rejects) as tuples, CSV lines or JSON lines.
+"""The three outputs of screening (findings, summary, rejects) as CSV lines, JSON lines or frames.
 
 Everything a rule contributes to a row is rendered once per rule, and everything an item
-contributes once per distinct item, so a row is a few string joins. Input-derived text arrives
-already neutralised for CSV (see tabular.neutralise).
+contributes once per distinct item; a block's lines are those pieces joined to the matches as
+columns (polars). Input-derived text arrives already neutralised for CSV (see tabular.neutralise).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
-from itertools import repeat
+from typing import IO
 
+import polars as pl
+
+from .columnar import unrecognised_text
 from .index import Index
-from .tabular import neutralise
+from .screening import SEVERITIES
+from .tabular import FORMULA_STARTS, neutralise
 
 FINDING_COLUMNS = (
     "patient_id", "rule_id", "kind", "severity", "dur_reason", "clinical_significance", "action",
@@ -64,35 +69,78 @@ def _worded(rule_id: str, tail: tuple) -> tuple:
     return tail
 
 
-class TupleRows:
-    """Rows as tuples, for data frames and tests."""
+class _Lines:
+    """Output lines for a screened block. Every rule and item is rendered once (``_rule``;
+    ``_item``, kept on the item) and joined to the matches as columns of ready text, which
+    polars' CSV writer, quoting nothing, puts side by side with commas."""
 
     def __init__(self, index: Index):
-        self.rules = rule_cells(index)
+        self.cells = rule_cells(index)
 
-    def findings(self, pid: str, matches) -> list:
-        rules = self.rules
-        return [(pid, *rules[r][0], s.cell, s.node, s.name, o.cell, o.node, o.name,
-                 *_worded(r, rules[r][1])) for r, s, o in matches]
+    def block(self, screener, screened) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+        """The findings lines and the summary lines of a block, as frames for write_lines."""
+        patients = screened.patients.with_columns(pid=self.text(pl.col("pid")))
+        return (self._findings(screener, screened.matches, patients.select("p", "pid")),
+                patients.select(self.summary_columns()))
 
-    def summary(self, pid, line, counts, items, unknown, rejected):
-        return (pid, line, *counts, items, len(unknown), UNRECOGNISED_JOIN.join(unknown), rejected)
+    def _findings(self, screener, matches: pl.DataFrame,
+                  pids: pl.DataFrame) -> pl.DataFrame | None:
+        if not matches.height:
+            return None
+        tokens = matches.get_column("token").unique().to_list()
+        rules = [self._rule(screener.tokens[t]) for t in tokens]
+        items = screener.items
+        for i in pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list():
+            if items[i].as_subject is None:
+                items[i].as_subject, items[i].as_other = self._item(items[i])
+        lines = (matches.join(pids, on="p", maintain_order="left")
+                 .join(_strings(dict(zip(tokens, (h for h, _ in rules))), "head"),
+                       left_on="token", right_on="key", maintain_order="left")
+                 .join(_strings({i: items[i].as_subject for i in
+                                 matches.get_column("s").unique().to_list()}, "subject"),
+                       left_on="s", right_on="key", maintain_order="left")
+                 .join(_strings({i: items[i].as_other for i in
+                                 matches.get_column("o").unique().to_list()}, "other"),
+                       left_on="o", right_on="key", maintain_order="left")
+                 .join(_strings(dict(zip(tokens, (t for _, t in rules))), "tail"),
+                       left_on="token", right_on="key", maintain_order="left"))
+        return lines.select(self.finding_columns())
 
-    def reject(self, line: int, reason: str, raw: str):
-        return (line, reason, raw)
+    def finding_columns(self) -> list:
+        return ["pid", "head", "subject", "other", "tail"]
 
-    def join(self, rows: list) -> list:
-        return rows
 
-    def summaries(self, pids, numbers, counts, unknown) -> list:
-        """Summary rows of patients without findings."""
-        return list(map(self.summary, pids, numbers, repeat(_NONE_FOUND), counts, unknown,
-                        repeat(0)))
+def _strings(pairs: dict, name: str) -> pl.DataFrame:
+    """A lookup table from integer keys to rendered text."""
+    return pl.DataFrame({"key": list(pairs), name: list(pairs.values())},
+                        schema={"key": pl.UInt32, name: pl.String})
+
+
+def write_lines(lines: pl.DataFrame | bytes | None, out: IO[bytes]) -> None:
+    """Write lines as block() made them (cells of ready text, comma-separated, a line per row)
+    or as bytes (lines_bytes)."""
+    if isinstance(lines, pl.DataFrame):
+        if lines.height:
+            lines.write_csv(out, include_header=False, quote_style="never")
+    elif lines:
+        out.write(lines)
+
+
+def lines_bytes(lines: pl.DataFrame | None) -> bytes:
+    """Lines as bytes, to send from a worker process."""
+    out = io.BytesIO()
+    write_lines(lines, out)
+    return out.getvalue()
+
+
+def _severity_names() -> pl.Expr:
+    return pl.col("highest").replace_strict(list(range(len(SEVERITIES))), list(SEVERITIES),
+                                            default=None, return_dtype=pl.String)
 
 
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
-_NEEDS_QUOTES_IN_LINE = re.compile(r'[",\r]')  # for cells joined by newlines
-_NONE_FOUND = (None, 0, 0, 0, 0, 0)
+_FORMULA = "^[" + "".join(f"\\x{ord(c):02x}" if ord(c) < 128 else c
+                          for c in sorted(FORMULA_STARTS)) + "]"
 
 
 def csv_cell(value) -> str:
@@ -113,60 +161,49 @@ def _csv_cells(values) -> str:
     return ",".join(csv_cell(neutralise(v) if isinstance(v, str) else v) for v in values)
 
 
-class CsvRows:
+def csv_expr(text: pl.Expr) -> pl.Expr:
+    """csv_cell for a string column."""
+    return (pl.when(text.str.contains(r'[",\r\n]'))
+            .then(pl.concat_str(pl.lit('"'), text.str.replace_all('"', '""', literal=True),
+                                pl.lit('"')))
+            .otherwise(text))
+
+
+class CsvRows(_Lines):
     def __init__(self, index: Index):
-        cells = rule_cells(index)
-        self.rules = {r: (_csv_cells(head), _csv_cells(tail)) for r, (head, tail) in cells.items()}
-        # A dose finding's tail: its own message and management, then these cells.
-        self._dose_tails = {r: _csv_cells(tail[2:]) for r, (_, tail) in cells.items()
-                            if r in index.dose_rules}
-        self._counts: dict[tuple, str] = {}
+        super().__init__(index)
+        self.rules = {r: (_csv_cells(head), _csv_cells(tail))
+                      for r, (head, tail) in self.cells.items()}
 
     @staticmethod
     def header(columns: tuple[str, ...]) -> str:
         return csv_line(columns)
 
-    def findings(self, pid: str, matches) -> list[str]:
-        pid, rules, lines = csv_cell(pid), self.rules, []
-        for rule_id, subject, other in matches:
-            head, tail = rules[rule_id]
-            if hasattr(rule_id, "message"):
-                tail = (f"{_csv_cells((rule_id.message, rule_id.management))},"
-                        f"{self._dose_tails[rule_id]}")
-            if subject.as_subject is None:
-                subject.as_subject = _csv_item(subject)
-            if other.as_other is None:
-                other.as_other = _csv_item(other)
-            lines.append(f"{pid},{head},{subject.as_subject},{other.as_other},{tail}\n")
-        return lines
+    @staticmethod
+    def text(column: pl.Expr) -> pl.Expr:
+        """A patient id as a CSV cell, neutralised (OWASP)."""
+        return csv_expr(pl.when(column.str.contains(_FORMULA)).then(pl.lit("'") + column)
+                        .otherwise(column))
 
-    def summary(self, pid, line, counts, items, unknown, rejected) -> str:
-        shown = self._counts.get(counts)
-        if shown is None:
-            shown = self._counts[counts] = ",".join(map(csv_cell, counts))
-        names = csv_cell(UNRECOGNISED_JOIN.join(unknown)) if unknown else ""
-        return f"{csv_cell(pid)},{line},{shown},{items},{len(unknown)},{names},{rejected}\n"
+    def _rule(self, rule_id: str) -> tuple[str, str]:
+        head, tail = self.rules[rule_id]
+        if hasattr(rule_id, "message"):
+            tail = (f"{_csv_cells((rule_id.message, rule_id.management))},"
+                    f"{_csv_cells(self.cells[rule_id][1][2:])}")
+        return head, tail
 
-    def summaries(self, pids, numbers, counts, unknown) -> list[str]:
-        """Summary lines of patients without findings, formatted in C (``map`` over a format)."""
-        if _NEEDS_QUOTES_IN_LINE.search("\n".join(pids)):
-            pids = list(map(csv_cell, pids))
-        names = list(map(UNRECOGNISED_JOIN.join, unknown))
-        if _NEEDS_QUOTES_IN_LINE.search("\n".join(names)):
-            for k in {k for k, name in enumerate(names) if _NEEDS_QUOTES.search(name)}:
-                names[k] = csv_cell(names[k])
-        return list(map("{},{},,0,0,0,0,0,{},{},{},0\n".format, pids, numbers, counts,
-                        map(len, unknown), names))
+    @staticmethod
+    def _item(item) -> tuple[str, str]:
+        cells = f"{csv_cell(item.cell)},{csv_cell(item.node)},{csv_cell(item.name)}"
+        return cells, cells
+
+    def summary_columns(self) -> list:
+        return ["pid", "line", _severity_names(), "findings",
+                *(f"n{r}" for r in range(len(SEVERITIES))), "items",
+                "unrecognised", csv_expr(unrecognised_text(UNRECOGNISED_JOIN)), "rejected"]
 
     def reject(self, line: int, reason: str, raw: str) -> str:
         return csv_line((line, neutralise(reason), neutralise(raw)))
-
-    def join(self, rows: list[str]) -> str:
-        return "".join(rows)
-
-
-def _csv_item(item) -> str:
-    return f"{csv_cell(item.cell)},{csv_cell(item.node)},{csv_cell(item.name)}"
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -176,49 +213,119 @@ def _json_fields(columns, values) -> str:
     return ",".join(f"{_dumps(c)}:{_dumps(v)}" for c, v in zip(columns, values))
 
 
-class JsonRows:
+def json_expr(text: pl.Expr) -> pl.Expr:
+    """A JSON string for a string column without control characters (see JsonRows.text)."""
+    return pl.concat_str(pl.lit('"'), text.str.replace_all("\\", "\\\\", literal=True)
+                         .str.replace_all('"', '\\"', literal=True), pl.lit('"'))
+
+
+def _python_json(text: pl.Expr) -> pl.Expr:
+    return text.map_elements(_dumps, return_dtype=pl.String)
+
+
+class JsonRows(_Lines):
     """One JSON object per line, keys in column order; numbers stay numbers."""
 
     def __init__(self, index: Index):
+        super().__init__(index)
         self.rules = {r: (_json_fields(FINDING_COLUMNS[1:7], head),
-                          _json_fields(FINDING_COLUMNS[13:], tail))
-                      for r, (head, tail) in rule_cells(index).items()}
-        self._dose_tails = {r: tail for r, (_, tail) in rule_cells(index).items()
-                            if r in index.dose_rules}
+                          _json_fields(FINDING_COLUMNS[13:], tail) + "}")
+                      for r, (head, tail) in self.cells.items()}
+        self._escape = json_expr
 
     @staticmethod
     def header(columns: tuple[str, ...]) -> str:
         return ""
 
-    def findings(self, pid: str, matches) -> list[str]:
-        pid, rules, lines = _dumps(pid), self.rules, []
-        for rule_id, subject, other in matches:
-            head, tail = rules[rule_id]
-            if hasattr(rule_id, "message"):
-                tail = _json_fields(FINDING_COLUMNS[13:], _worded(rule_id, self._dose_tails[rule_id]))
-            if subject.as_subject is None:
-                subject.as_subject = _json_fields(FINDING_COLUMNS[7:10],
-                                                  (subject.cell, subject.node, subject.name))
-            if other.as_other is None:
-                other.as_other = _json_fields(FINDING_COLUMNS[10:13],
-                                              (other.cell, other.node, other.name))
-            lines.append(f'{{"patient_id":{pid},{head},{subject.as_subject},'
-                         f'{other.as_other},{tail}}}\n')
-        return lines
+    def text(self, column: pl.Expr) -> pl.Expr:
+        return self._escape(column)
 
-    def summary(self, pid, line, counts, items, unknown, rejected) -> str:
-        values = (pid, line, *counts, items, len(unknown), list(unknown), rejected)
-        return "{" + _json_fields(SUMMARY_COLUMNS, values) + "}\n"
+    def block(self, screener, screened) -> tuple[bytes, bytes]:
+        # Control characters need json's own escapes (\u0001): rare, so left to Python.
+        self._escape = json_expr
+        if screened.patients.select(
+                pl.col("pid").str.contains(r"[\x00-\x1f]").any() |
+                unrecognised_text(UNRECOGNISED_JOIN).str.contains(r"[\x00-\x1f]").any()).item():
+            self._escape = _python_json
+        return super().block(screener, screened)
+
+    def finding_columns(self) -> list:
+        return [pl.concat_str(pl.lit('{"patient_id":'), "pid").alias("pid"), "head", "subject",
+                "other", "tail"]
+
+    def _rule(self, rule_id: str) -> tuple[str, str]:
+        head, tail = self.rules[rule_id]
+        if hasattr(rule_id, "message"):
+            tail = _json_fields(FINDING_COLUMNS[13:],
+                                _worded(rule_id, self.cells[rule_id][1])) + "}"
+        return head, tail
+
+    @staticmethod
+    def _item(item) -> tuple[str, str]:
+        values = (item.cell, item.node, item.name)
+        return (_json_fields(FINDING_COLUMNS[7:10], values),
+                _json_fields(FINDING_COLUMNS[10:13], values))
+
+    def summary_columns(self) -> list:
+        def field(name: str, value) -> pl.Expr:
+            value = pl.col(value) if isinstance(value, str) else value
+            return pl.concat_str(pl.lit(f"{_dumps(name)}:"), value.cast(pl.String)).alias(name)
+
+        if self._escape is json_expr:
+            names = unrecognised_text(",", json_expr(pl.element()))
+        else:
+            names = pl.concat_list(pl.col("unknown").fill_null([]), pl.col("more").fill_null([])) \
+                .map_elements(lambda v: ",".join(map(_dumps, v)), return_dtype=pl.String)
+        severity = _severity_names()
+        return [pl.concat_str(pl.lit("{"), field("patient_id", "pid")).alias("pid"),
+                field("line", "line"),
+                field("highest_severity", pl.when(severity.is_null()).then(pl.lit("null"))
+                      .otherwise(pl.concat_str(pl.lit('"'), severity, pl.lit('"')))),
+                field("findings", "findings"),
+                *(field(name, f"n{r}") for r, name in enumerate(SEVERITIES)),
+                field("items", "items"), field("unrecognised", "unrecognised"),
+                field("unrecognised_items",
+                      pl.concat_str(pl.lit("["), names.fill_null(""), pl.lit("]"))),
+                pl.concat_str(field("rejected_rows", "rejected"), pl.lit("}")).alias("end")]
 
     def reject(self, line: int, reason: str, raw: str) -> str:
         return "{" + _json_fields(REJECT_COLUMNS, (line, reason, raw)) + "}\n"
 
-    def summaries(self, pids, numbers, counts, unknown) -> list[str]:
-        return list(map(self.summary, pids, numbers, repeat(_NONE_FOUND), counts, unknown,
-                        repeat(0)))
 
-    def join(self, rows: list[str]) -> str:
-        return "".join(rows)
+def frames(index: Index, screener, screened) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Findings and summary of a block as typed frames with the CSV outputs' columns."""
+    cells = rule_cells(index)
+    matches = screened.matches
+    tokens = matches.get_column("token").unique().to_list()
+    rule_rows = [(t, *cells[screener.tokens[t]][0],
+                  *_worded(screener.tokens[t], cells[screener.tokens[t]][1])) for t in tokens]
+    numbers = {"clinical_significance": pl.Int64, "drug_before_hours": pl.Float64,
+               "drug_after_hours": pl.Float64}
+    rules = pl.DataFrame(rule_rows, orient="row", schema={
+        "token": pl.UInt32, **{c: numbers.get(c, pl.String) for c in
+                               FINDING_COLUMNS[1:7] + FINDING_COLUMNS[13:]}})
+    ids = pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list()
+    items = pl.DataFrame([(i, screener.items[i].cell, screener.items[i].node,
+                           screener.items[i].name) for i in ids], orient="row",
+                         schema={"id": pl.UInt32, "written": pl.String, "node": pl.String,
+                                 "name": pl.String})
+    subjects = items.rename({"written": "subject_written", "node": "subject_id",
+                             "name": "subject_name"})
+    others = items.rename({"written": "other_written", "node": "other_id", "name": "other_name"})
+    findings = (matches.join(screened.patients.select("p", patient_id="pid"), on="p",
+                             maintain_order="left")
+                .join(rules, on="token", maintain_order="left")
+                .join(subjects, left_on="s", right_on="id", maintain_order="left")
+                .join(others, left_on="o", right_on="id", maintain_order="left")
+                .select(FINDING_COLUMNS))
+    patients = screened.patients
+    summary = patients.select(
+        patient_id="pid", line="line", highest_severity=_severity_names(),
+        findings="findings", **{name: f"n{r}" for r, name in enumerate(SEVERITIES)},
+        items="items", unrecognised="unrecognised",
+        unrecognised_items=unrecognised_text(UNRECOGNISED_JOIN).fill_null(""),
+        rejected_rows="rejected")
+    return findings, summary
 
 
 FORMATS = {"csv": CsvRows, "jsonl": JsonRows}

@@ -1,141 +1,173 @@
-"""Screen a block of wide-layout lines column by column.
+"""Read a block of wide-layout lines into the tables columnar.py screens, and the rejects.
 
-A patient per line is too little work to pay for a Python loop each: here every step over the
-block (splitting, looking items up, filtering them by role, formatting summary lines) is a
-``map``/``filter`` that runs in C, and Python code runs only for the lines that need it: quoted
-or broken lines, and patients for whom a rule may fire.
+One pattern per line tells the plainly well-formed lines (every field bare or cleanly quoted,
+the right number of fields) from the rest; polars' CSV reader splits the well-formed ones. The
+rest (quotes in odd places, wrong field counts, overlong or undecodable lines) go one by one
+through tabular.parse_line, which reads them as Python's csv module does or says why not.
 """
 
 from __future__ import annotations
 
-from itertools import compress, repeat
-from operator import attrgetter, contains, countOf, itemgetter, not_, sub
+import codecs
+import re
 
-from .screening import BLANK, parse_age, parse_sex
-from .tabular import MAX_LINE_CHARS, Layout, RowError, parse_line
+import polars as pl
 
-_cells = attrgetter("cell")
+from .columnar import Tables, resolve_pieces
+from .screening import BLANK_ROLE, Screener, parse_age, parse_sex
+from .tabular import MAX_LINE_CHARS, Layout, RowError, decode_lines, parse_line
+
+# What str.strip() strips: every character for which str.isspace() is true.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+ROLES = ("patient", "medications", "conditions", "egfr", "pregnant", "age", "sex")
 
 
-def screen_wide(lines: list[str], numbers, bad: dict[int, str], layout: Layout, state) -> None:
-    """Screen every line of a block; rejected lines go to ``state.reject`` in line order."""
-    problems: dict[int, str] = dict(bad)
-    rows = _split(lines, layout, problems, state)
-    width = layout.width
-    if list(map(len, rows)).count(width) != len(rows):
-        for k, row in enumerate(rows):
-            if len(row) != width and k not in problems:
-                problems[k] = f"expected {width} fields, found {len(row)}"
-    keep = _drop(problems, range(len(lines)))
-    rows = [rows[k] for k in keep] if len(keep) != len(rows) else rows
-    if not rows:
-        _finish(state, problems, lines, numbers, [])
-        return
-    cols, screener = layout.columns, state.screener
-    # Missing optional columns read as "" from the end of each row.
-    for row in rows:
-        row.append("")
-    pids = list(map(str.strip, map(itemgetter(cols["patient"]), rows)))
-    context_keys = list(map(itemgetter(*(cols.get(r, -1) for r in ("conditions", "egfr", "pregnant"))),
-                            rows))
-    cells = map(itemgetter(cols["medications"]), rows)
+def read_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
+              screener: Screener) -> Tables:
+    lines, bad, data = _lines(block, encoding)
+    raw = pl.Series("raw", lines, dtype=pl.String)
+    plain = _plain(raw, layout)
+    if len(raw) and raw.str.len_bytes().max() > MAX_LINE_CHARS:
+        plain = plain & (raw.str.len_chars() <= MAX_LINE_CHARS)
+    if bad:
+        plain = plain & ~pl.int_range(len(raw), dtype=pl.UInt32, eager=True).is_in(list(bad))
+    problems: dict[int, str] = {}
+    names = [f"f{i}" for i in range(layout.width)]
+    if data is not None and plain.all():
+        fields = _read(data, layout, names).with_row_index("p")
+    else:
+        fields = _fields(raw, plain, layout, names, bad, problems)
+    cols = {role: (pl.col(f"f{layout.columns[role]}") if role in layout.columns else pl.lit(""))
+            for role in ROLES}
     first, *others = screener.separators
+    meds = cols["medications"]
     for sep in others:
-        cells = map(str.replace, cells, repeat(sep), repeat(first))
-    items = list(map(list, map(map, repeat(screener.items_lookup), map(str.split, cells, repeat(first)))))
-    counts = list(map(sub, map(len, items), map(countOf, items, repeat(BLANK))))
-
-    ages, sexes = (list(map(itemgetter(cols.get(r, -1)), rows)) for r in ("age", "sex"))
-    later: dict[int, str] = {}
-    if "" in pids:
-        later.update((k, "empty patient id") for k, pid in enumerate(pids) if not pid)
-    for role, check in (("age", parse_age), ("sex", parse_sex)):
-        if role in cols:
-            _check_values(list(map(itemgetter(cols[role]), rows)), check, later)
-    _check_values(context_keys, screener.contexts.__getitem__, later)
-    if 0 in counts:
-        for k in compress(range(len(counts)), map(not_, counts)):
-            later.setdefault(k, "empty medication list")
-    if later:
-        kept = _drop(later, range(len(rows)))
-        problems.update((keep[k], reason) for k, reason in later.items())
-        keep = [keep[k] for k in kept]
-        pids, context_keys, items, counts, ages, sexes = (
-            [column[k] for k in kept]
-            for column in (pids, context_keys, items, counts, ages, sexes))
-    contexts = list(map(screener.contexts.__getitem__, context_keys))
-    _screen_rows(state, pids, [numbers[k] for k in keep], items, counts, contexts, ages, sexes)
-    _finish(state, problems, lines, numbers, keep)
+        meds = meds.str.replace_all(sep, first, literal=True)
+    listed = fields.select("p", piece=meds.str.split(first))
+    pieces = resolve_pieces(screener, listed.explode("piece").with_row_index("pos"))
+    counts = listed.select("p", items=pl.col("piece").list.len().cast(pl.Int64))
+    blank = pieces.filter((pl.col("flags") & BLANK_ROLE) != 0)
+    if blank.height:  # "a;;b": the empty piece is not an item
+        counts = counts.join(blank.group_by("p").len(), on="p", how="left",
+                             maintain_order="left").select(
+            "p", items=pl.col("items") - pl.col("len").fill_null(0))
+    pid = cols["patient"].str.strip_chars()
+    if fields.select(cols["patient"].str.contains(r"[\x1c-\x1f]").any()).item():
+        pid = cols["patient"].str.strip_chars(WHITESPACE)  # what str.strip() strips, exactly
+    rows = _checked(fields.select("p", pid=pid, conditions=cols["conditions"], egfr=cols["egfr"],
+                                  pregnant=cols["pregnant"], age=cols["age"], sex=cols["sex"])
+                    .with_columns(counts.get_column("items")), screener)
+    problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
+    patients = rows.filter(pl.col("reason").is_null()).select(
+        "p", "pid", line=(pl.col("p").cast(pl.Int64) + first_line), ctx="ctx", age="age",
+        sex="sex", rejected=pl.lit(0, dtype=pl.Int64), items="items")
+    if problems:
+        pieces = pieces.filter(~pl.col("p").is_in(list(problems)))
+    rejects = [(first_line + k, problems[k], lines[k]) for k in sorted(problems)]
+    return Tables(patients, pieces, rejects, int((raw == "").sum()))
 
 
-def _split(lines: list[str], layout: Layout, problems: dict[int, str], state) -> list[list[str]]:
-    """Fields of every line; lines with quotes, blank or overlong lines go the slow way."""
-    rows = list(map(str.split, lines, repeat(layout.delimiter)))
-    special = set(compress(range(len(lines)), map(contains, lines, repeat('"'))))
-    special.update(compress(range(len(lines)), map(not_, lines)))
-    if lines and max(map(len, lines)) > MAX_LINE_CHARS:
-        special.update(k for k, line in enumerate(lines) if len(line) > MAX_LINE_CHARS)
-    for k in sorted(special - problems.keys()):
-        if not lines[k]:
-            problems[k] = ""  # blank: skipped, counted, not rejected
-            state.blank += 1
-            continue
+def _read(data: bytes, layout: Layout, names: list[str]) -> pl.DataFrame:
+    return pl.read_csv(data, has_header=False, separator=layout.delimiter, quote_char='"',
+                       infer_schema=False, empty_string_is_null=False, new_columns=names)
+
+
+def _lines(block: bytes, encoding: str) -> tuple[pl.Series | list[str], dict[int, str],
+                                                 bytes | None]:
+    """The block's lines (as tabular.decode_lines cuts them), the undecodable ones' reasons, and
+    the lines as UTF-8 bytes when they could be read whole. The common case (decodable, no stray
+    carriage return or NUL) is cut by polars."""
+    try:
+        text = block.decode(encoding)
+    except UnicodeDecodeError:
+        return (*decode_lines(block, encoding), None)
+    data = block if codecs.lookup(encoding).name == "utf-8" else text.encode()
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    if data and b"\r" not in data and b"\x00" not in data:
+        expected = data.count(b"\n") + (not data.endswith(b"\n"))
+        found = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
+                            infer_schema=False, empty_string_is_null=False,
+                            new_columns=["raw"]).get_column("raw")
+        if len(found) == expected:
+            return found, {}, data
+    return (*decode_lines(block, encoding), None)
+
+
+def _plain(raw: pl.Series, layout: Layout) -> pl.Series:
+    """Lines that are plainly well-formed: without quotes, the right number of delimiters;
+    with quotes, every field bare or cleanly quoted (a pattern, tried on those lines only)."""
+    quoted = raw.str.contains('"', literal=True)
+    plain = ~quoted & (raw.str.count_matches(layout.delimiter, literal=True) == layout.width - 1)
+    if quoted.any():
+        at = quoted.arg_true()
+        plain = plain.scatter(at.filter(raw.gather(at).str.contains(_line_pattern(layout))), True)
+    return plain
+
+
+def _line_pattern(layout: Layout) -> str:
+    """A line of exactly ``width`` fields, each bare (no quote) or cleanly quoted."""
+    d = {"\t": r"\t", "|": r"\|"}.get(layout.delimiter, re.escape(layout.delimiter))
+    field = f'(?:"(?:[^"\\r]|"")*"|[^"\\r{d}]*)'
+    return f"^{field}(?:{d}{field}){{{layout.width - 1}}}$"
+
+
+def _fields(raw: pl.Series, plain: pl.Series, layout: Layout, names: list[str],
+            bad: dict[int, str], problems: dict[int, str]) -> pl.DataFrame:
+    """p and the fields of every line that can be read; the others' reasons in problems."""
+    schema = {"p": pl.UInt32, **{n: pl.String for n in names}}
+    frame = pl.DataFrame({"raw": raw, "plain": plain}).with_row_index("p")
+    parts = []
+    good = frame.filter(pl.col("plain"))
+    if good.height:
+        data = (good.get_column("raw").str.join("\n").item() + "\n").encode()
+        parts.append(_read(data, layout, names).with_columns(good.get_column("p"))
+                     .select(list(schema)))
+    odd = []
+    for k, text in frame.filter(~pl.col("plain") & (pl.col("raw") != "")).select(
+            "p", "raw").iter_rows():
         try:
-            rows[k] = parse_line(lines[k], layout)
+            if k in bad:
+                raise RowError(bad[k])
+            odd.append((k, *parse_line(text, layout)))
         except RowError as exc:
             problems[k] = str(exc)
-    return rows
+    if odd:
+        parts.append(pl.DataFrame(odd, schema=schema, orient="row"))
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(parts).sort("p") if len(parts) > 1 else parts[0]
 
 
-def _check_values(values: list, check, problems: dict[int, str]) -> None:
-    """Check each distinct value once; mark the rows holding a bad one."""
-    bad = {}
-    for value in set(values):
+def _checked(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
+    """Add ``ctx`` and ``reason`` (the first problem of a row, in the order the checks run:
+    patient id, age, sex, conditions/eGFR/pregnancy, medications)."""
+    ages = _reasons(rows, "age", parse_age)
+    sexes = _reasons(rows, "sex", parse_sex)
+    contexts = [(c, e, p, *((found, None) if isinstance(found, int) else (None, found)))
+                for c, e, p in rows.select("conditions", "egfr", "pregnant").unique().iter_rows()
+                for found in (screener.context_id(c, e, p),)]
+    contexts = pl.DataFrame(contexts, orient="row", schema={
+        "conditions": pl.String, "egfr": pl.String, "pregnant": pl.String, "ctx": pl.UInt32,
+        "context_reason": pl.String})
+    on = ["conditions", "egfr", "pregnant"]
+    rows = rows.join(contexts, on=on, how="left", maintain_order="left")
+    for found in (ages, sexes):
+        if found.height:  # a join only when some value is bad
+            rows = rows.join(found, on=found.columns[0], how="left", maintain_order="left")
+    checks = [pl.when(pl.col("pid") == "").then(pl.lit("empty patient id")),
+              *(found.columns[1] for found in (ages, sexes) if found.height), "context_reason",
+              pl.when(pl.col("items") == 0).then(pl.lit("empty medication list"))]
+    return rows.with_columns(reason=pl.coalesce(checks))
+
+
+def _reasons(rows: pl.DataFrame, role: str, check) -> pl.DataFrame:
+    found = []
+    for value in rows.get_column(role).unique().to_list():
         try:
             check(value)
         except RowError as exc:
-            bad[value] = str(exc)
-    if bad:
-        for k, value in enumerate(values):
-            if value in bad:
-                problems.setdefault(k, bad[value])
-
-
-def _drop(problems: dict[int, str], positions) -> list[int]:
-    return [k for k in positions if k not in problems]
-
-
-def _screen_rows(state, pids, numbers, items, counts, contexts, ages, sexes) -> None:
-    screener, rows = state.screener, state.rows
-    unknown = list(map(list, map(filter, repeat(screener.unknown.__contains__), items)))
-    unknown = list(map(list, map(map, repeat(_cells), unknown)))
-    for k in compress(range(len(contexts)), map(attrgetter("unknown"), contexts)):
-        unknown[k] = unknown[k] + list(contexts[k].unknown)
-    pids = list(map(state.safe, pids)) if state.neutralising else pids
-    summaries = rows.summaries(pids, numbers, counts, unknown)
-    # Only a patient with a magnesium-side item, a magnesium item (the daily dose), or with
-    # conditions, can have a finding.
-    candidates = set(compress(range(len(items)), map(not_, map(screener.objects.isdisjoint, items))))
-    candidates.update(compress(range(len(items)),
-                               map(not_, map(screener.magnesium.isdisjoint, items))))
-    subjects = screener.condition_subjects
-    candidates.update(k for k in compress(range(len(items)), map(attrgetter("ids"), contexts))
-                      if not subjects.isdisjoint(items[k]))
-    for k in sorted(candidates):
-        matches = screener.matches(items[k], contexts[k], ages[k], sexes[k])
-        if matches:
-            state.findings += rows.findings(pids[k], matches)
-            state.found += len(matches)
-            state.with_findings += 1
-            summaries[k] = rows.summary(pids[k], numbers[k], screener.counts(matches), counts[k],
-                                        unknown[k], 0)
-    state.summaries += summaries
-    state.patients += len(pids)
-    state.screened += len(pids)
-    state.with_unknown += len(unknown) - unknown.count([])
-
-
-def _finish(state, problems: dict[int, str], lines, numbers, keep) -> None:
-    for k in sorted(problems):
-        if problems[k]:
-            state.reject(numbers[k], problems[k], lines[k])
+            found.append((value, str(exc)))
+    return pl.DataFrame(found, orient="row",
+                        schema={role: pl.String, f"{role}_reason": pl.String})

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
-from .dose import dose_findings, intake_level, magnesium_dose
+from .dose import dose_findings, intake_level, item_dose, magnesium_dose, round_mg
 from .engine import Checker
 from .errors import InputError
 from .models import PatientContext, Report
@@ -33,35 +32,39 @@ def _same(text: str) -> str:
     return text
 
 
+# Roles of an item, as bit flags a column can carry.
+BLANK_ROLE, UNKNOWN, SUBJECT, OBJECT, CONDITION_SUBJECT, MAGNESIUM = 1, 2, 4, 8, 16, 32
+
+
 class Item:
     """One distinct string as written (``cell``: ready for output), and what it resolved to.
 
-    ``subject``/``object``/``condition_subject`` say whether any rule could involve it, so items
-    no rule mentions cost nothing after their first sighting. The ``as_*`` slots are filled by an
-    output format with its own rendering of the item, once."""
+    ``id`` is its row in the screener's item table; ``flags`` its roles (the constants above), so
+    items no rule mentions cost nothing after their first sighting. The ``as_*`` slots are filled
+    by an output format with its own rendering of the item, once."""
 
-    __slots__ = ("written", "cell", "node", "name", "route", "code", "subject", "object",
-                 "condition_subject", "magnesium", "order", "as_subject", "as_other")
+    __slots__ = ("id", "written", "cell", "node", "name", "route", "code", "flags", "order",
+                 "as_subject", "as_other")
 
     def __init__(self, written: str, cell: str, node: str | None = None, name: str | None = None,
-                 route: str = "any", code: int = -1, roles: tuple[bool, bool, bool] = (False,) * 3):
+                 route: str = "any", code: int = -1, flags: int = 0):
+        self.id = 0
         self.written, self.cell, self.node, self.name, self.route = written, cell, node, name, route
-        self.code = code
-        self.subject, self.object, self.condition_subject = roles
-        self.magnesium = False  # contains magnesium: counts towards the daily dose
+        self.code, self.flags = code, flags
         self.order = (node or "", written)  # how check orders findings on the same rule
         self.as_subject = self.as_other = None
 
 
 @dataclass(frozen=True)
 class Context:
-    """The condition side of a patient: condition nodes in the engine's order, and the condition
-    texts that were not recognised (output-ready)."""
+    """The condition side of a patient: condition nodes in the engine's order, their items, the
+    condition texts that were not recognised (output-ready), and every node they imply."""
 
     ids: tuple[str, ...]
     conditions: tuple[Item, ...]
     unknown: tuple[str, ...]
     pregnant: bool = False
+    held: frozenset[str] = frozenset()
 
 
 class WordedRule(str):
@@ -76,23 +79,14 @@ class WordedRule(str):
         return worded
 
 
-Match = tuple[str, Item, Item]  # rule id, subject, object or condition (BLANK for a dose)
-BLANK = Item("", "")  # an empty piece of a cell ("a;;b"): not an item
-
-
-class _Cache(dict):
-    """piece -> Item; a miss resolves the piece (so a lookup is one C call in ``map``)."""
-
-    def __init__(self, resolve: Callable[[str], Item]):
-        super().__init__()
-        self._resolve = resolve
-
-    def __missing__(self, piece: str) -> Item:
-        return self._resolve(piece)
+BLANK = Item("", "", flags=BLANK_ROLE)  # an empty piece of a cell ("a;;b"): not an item
 
 
 class Screener:
-    """Turns one patient's strings into matches (rule, subject, other) in ``check``'s order.
+    """What screening needs from the engine, worked out once per distinct string: items, patient
+    contexts, rules per pair of items, dose findings. Items, contexts and rules are numbered
+    (``items``, ``contexts``, ``tokens``) so a block of patients can carry them as integer columns
+    (see columnar.py).
 
     ``neutralise`` is applied to every text that comes from the input (CSV output passes the
     OWASP formula guard; other formats pass nothing)."""
@@ -110,72 +104,85 @@ class Screener:
         self.rank = {rule_id: SEVERITY_ORDER[rule.severity]
                      for rules in (index.rules, index.dose_rules) for rule_id, rule in rules.items()}
         # Two-item rules that apply only in a condition (calcitriol + magnesium in dialysis).
-        self._when = {rule_id: rule.when_condition for rule_id, rule in index.rules.items()
-                      if rule.when_condition is not None}
-        self._cache = _Cache(self._resolve)
-        self.items_lookup = self._cache.__getitem__
-        # Items by role, for C-speed filters over a patient's items (set.isdisjoint, filter).
-        self.unknown: set[Item] = set()
-        self.involved: set[Item] = set()
-        self.objects: set[Item] = set()
-        self.condition_subjects: set[Item] = set()
-        self.magnesium: set[Item] = set()
-        self._doses: dict[tuple, list[Match]] = {}
-        self._limits: dict[tuple, tuple] = {}
+        self.when = {rule_id: rule.when_condition for rule_id, rule in index.rules.items()
+                     if rule.when_condition is not None}
         self._named: dict[str, tuple[list, list]] = {}
-        self.contexts = _Cache(lambda key: self.context(*key))
         self._codes: dict[tuple[str, str], int] = {}
-        self._pairs: dict[int, tuple[str, ...]] = {}
-        self._on_conditions: dict[tuple, tuple[tuple[str, int], ...]] = {}
-        self._counts: dict[tuple[str, ...], tuple] = {}
+        self.code_nodes: list[tuple[str, str]] = []
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every string seen (memory stays flat on files with endless distinct strings);
+        called between blocks only, so the numbers a block carries stay valid."""
+        self.items: list[Item] = [BLANK]
+        self._cache: dict[str, Item] = {}
+        self.contexts: list[Context] = []
+        self._context_ids: dict[tuple[str, str, str], int | str] = {}
+        self.tokens: list[str] = []
+        self._token_ids: dict[tuple, int] = {}
+        self._pairs: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._on_conditions: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
+        self._limits: dict[tuple, int] = {}
+        self._people: dict[tuple[int, str, str], int] = {}
+        self._rows: dict[tuple | None, int] = {}
+        self.limit_patients: list[PatientContext] = []
+        self.limit_mg: list[float | None] = []
+        self._item_doses: dict[str, Any] = {}
+        self._doses: dict[tuple, list[tuple[int, int]]] = {}
+        self._dose_keys: dict[tuple[str, int], list[tuple[int, int]]] = {}
+
+    def start_block(self) -> None:
+        if max(map(len, (self._cache, self._context_ids, self._dose_keys, self._people))) >= CACHE_LIMIT:
+            self.reset()
 
     # -- strings, resolved once ----------------------------------------------------------------
 
-    def items(self, pieces: Iterable[str]) -> list[Item]:
-        """The resolved item for each piece of a medication cell (BLANK for an empty piece)."""
-        return list(map(self.items_lookup, pieces))
-
-    def _resolve(self, piece: str) -> Item:
-        if len(self._cache) >= CACHE_LIMIT:
-            for table in (self._cache, self.unknown, self.involved, self.objects,
-                          self.condition_subjects, self.magnesium, self._doses):
-                table.clear()
-        text = piece.strip()
-        if not text:
-            found = BLANK
-        else:
-            entry = self.checker.resolver.identify(text)
-            if entry.id is None:
-                found = Item(text, self.safe(text))
-                self.unknown.add(found)
-            else:
-                route = self.checker.route_of(entry)
-                code = self._codes.setdefault((entry.id, route), len(self._codes))
-                ancestors = self.checker.index.closure[entry.id].keys()
-                roles = tuple(bool(stated & ancestors) for stated in self._stated)
-                found = Item(text, self.safe(text), entry.id, entry.resolved_name, route, code,
-                             roles)
-                for role, table in zip(roles[1:], (self.objects, self.condition_subjects)):
-                    if role:
-                        table.add(found)
-                if any(roles):
-                    self.involved.add(found)
-                if "magnesium" in ancestors:
-                    found.magnesium = True
-                    self.magnesium.add(found)
-        self._cache[piece] = found
+    def item(self, piece: str) -> Item:
+        """The resolved item for one piece of a medication cell (BLANK for an empty piece)."""
+        found = self._cache.get(piece)
+        if found is None:
+            found = self._cache[piece] = self._resolve(piece)
         return found
 
-    def context(self, conditions: str, egfr: str, pregnant: str) -> Context:
-        """The condition side of a patient from its cells; RowError names a bad value."""
+    def _register(self, item: Item) -> Item:
+        item.id = len(self.items)
+        self.items.append(item)
+        return item
+
+    def _resolve(self, piece: str) -> Item:
+        text = piece.strip()
+        if not text:
+            return BLANK
+        entry = self.checker.resolver.identify(text)
+        if entry.id is None:
+            return self._register(Item(text, self.safe(text), flags=UNKNOWN))
+        route = self.checker.route_of(entry)
+        code = self._codes.get((entry.id, route))
+        if code is None:
+            code = self._codes[(entry.id, route)] = len(self.code_nodes)
+            self.code_nodes.append((entry.id, route))
+        ancestors = self.checker.index.closure[entry.id].keys()
+        flags = sum(role for role, stated in zip((SUBJECT, OBJECT, CONDITION_SUBJECT), self._stated)
+                    if stated & ancestors)
+        if "magnesium" in ancestors:
+            flags |= MAGNESIUM  # contains magnesium: counts towards the daily dose
+        return self._register(Item(text, self.safe(text), entry.id, entry.resolved_name, route,
+                                   code, flags))
+
+    def context_id(self, conditions: str, egfr: str, pregnant: str) -> int | str:
+        """The number of a patient's condition side from its cells, or why a value is bad."""
         key = (conditions, egfr, pregnant)
-        found = self.contexts.get(key)
+        found = self._context_ids.get(key)
         if found is None:
-            if len(self.contexts) >= CACHE_LIMIT:
-                self.contexts.clear()
-            texts = [t.strip() for t in self.split(conditions) if t.strip()]
-            found = self.contexts[key] = self._context(texts, parse_egfr(egfr),
-                                                       parse_pregnant(pregnant))
+            try:
+                texts = [t.strip() for t in self.split(conditions) if t.strip()]
+                context = self._context(texts, parse_egfr(egfr), parse_pregnant(pregnant))
+            except RowError as exc:
+                found = str(exc)
+            else:
+                found = len(self.contexts)
+                self.contexts.append(context)
+            self._context_ids[key] = found
         return found
 
     def _context(self, texts: list[str], egfr: float | None, pregnant: bool) -> Context:
@@ -190,9 +197,12 @@ class Screener:
             unknown += missing
         implied, _ = self.checker.resolve_conditions(PatientContext(egfr=egfr, pregnant=pregnant))
         found += implied
-        return Context(tuple(c.id for c in found),
-                       tuple(Item(c.input, self.safe(c.input), c.id, c.name) for c in found),
-                       tuple(self.safe(u.input) for u in unknown), pregnant)
+        ids = tuple(c.id for c in found)
+        return Context(ids,
+                       tuple(self._register(Item(c.input, self.safe(c.input), c.id, c.name))
+                             for c in found),
+                       tuple(self.safe(u.input) for u in unknown), pregnant,
+                       self.checker.held_conditions(ids))
 
     def split(self, cell: str) -> list[str]:
         first, *others = self.separators
@@ -200,108 +210,110 @@ class Screener:
             cell = cell.replace(sep, first)
         return cell.split(first)
 
-    # -- one patient ---------------------------------------------------------------------------
+    # -- rules, numbered -------------------------------------------------------------------------
 
-    def screen(self, items: list[Item], context: Context, age: str = "",
-               sex: str = "") -> tuple[list[Match], int, list[str]]:
-        """Matches (in ``check``'s order), the number of items, and the unrecognised texts.
-
-        ``age`` and ``sex`` are the cells as written (already checked by parse_age/parse_sex).
-        Written for speed: the filters and counts run in C; only items some rule could involve
-        reach the pair tables."""
-        unknown = [i.cell for i in filter(self.unknown.__contains__, items)]
-        if context.unknown:
-            unknown += context.unknown
-        return self.matches(items, context, age, sex), len(items) - items.count(BLANK), unknown
-
-    def may_match(self, items: list[Item], context: Context) -> bool:
-        """False when no rule can fire: no magnesium item, and no condition rule applies."""
-        return not self.objects.isdisjoint(items) or not self.magnesium.isdisjoint(items) or bool(
-            context.ids and not self.condition_subjects.isdisjoint(items))
-
-    def matches(self, items: list[Item], context: Context, age: str = "",
-                sex: str = "") -> list[Match]:
-        found: list[Match] = []
-        if self.may_match(items, context):
-            self._match(list(filter(self.involved.__contains__, items)), context, found)
-            if not self.magnesium.isdisjoint(items):
-                found += self.dose(list(filter(self.magnesium.__contains__, items)), context,
-                                   age, sex)
-            if len(found) > 1:
-                rank = self.rank
-                found.sort(key=lambda m: (rank[m[0]], m[0], m[1].order, m[2].order))
+    def token(self, rule_id: str) -> int:
+        """The number of a rule (a dose rule with its own wording is a rule of its own here)."""
+        key = (rule_id, getattr(rule_id, "message", None), getattr(rule_id, "management", None))
+        found = self._token_ids.get(key)
+        if found is None:
+            found = self._token_ids[key] = len(self.tokens)
+            self.tokens.append(rule_id)
         return found
 
-    def _match(self, items: list[Item], context: Context, matches: list[Match]) -> None:
-        pairs, pair_rules = self._pairs, self.checker.pair_rules
-        subjects = [(i, item) for i, item in enumerate(items) if item.subject]
-        for j, other in enumerate(items):
-            if not other.object:
-                continue
-            for i, subject in subjects:
-                if i != j:
-                    key = subject.code << 20 | other.code
-                    rules = pairs.get(key)
-                    if rules is None:
-                        rules = pairs[key] = pair_rules(subject.node, other.node, other.route)
-                    if rules:
-                        matches += [(rule_id, subject, other) for rule_id in rules
-                                    if rule_id not in self._when or self._when[rule_id]
-                                    in self.checker.held_conditions(context.ids)]
-        if context.ids:
-            for subject in items:
-                if subject.condition_subject:
-                    key = (subject.code, context.ids)
-                    hits = self._on_conditions.get(key)
-                    if hits is None:
-                        if len(self._on_conditions) >= CACHE_LIMIT:
-                            self._on_conditions.clear()
-                        hits = self._on_conditions[key] = self.checker.condition_rules(
-                            subject.node, subject.route, context.ids)
-                    matches += [(rule_id, subject, context.conditions[k]) for rule_id, k in hits]
+    def pair(self, subject_code: int, object_code: int) -> tuple[int, ...]:
+        """Rules (as tokens) for a subject item taken with an object item, from their codes."""
+        key = (subject_code, object_code)
+        found = self._pairs.get(key)
+        if found is None:
+            subject, _ = self.code_nodes[subject_code]
+            obj, route = self.code_nodes[object_code]
+            found = self._pairs[key] = tuple(
+                map(self.token, self.checker.pair_rules(subject, obj, route)))
+        return found
 
-    def dose(self, items: list[Item], context: Context, age: str, sex: str) -> list[Match]:
-        """The engine's own daily-dose finding (dose.py) for these magnesium items. The finding
-        depends on the patient only through the upper-limit row that fits them, so it is worked
-        out once per (item texts, limit row): a few distinct keys for a whole file."""
-        patient_key = (age.strip(), sex.strip().casefold(), context.pregnant)
-        limit = self._limits.get(patient_key)
-        if limit is None:
-            if len(self._limits) >= CACHE_LIMIT:
-                self._limits.clear()
+    def on_conditions(self, code: int, context: int) -> tuple[tuple[int, int], ...]:
+        """(rule token, condition item id) for an item in a patient with this context."""
+        key = (code, context)
+        found = self._on_conditions.get(key)
+        if found is None:
+            node, route = self.code_nodes[code]
+            held = self.contexts[context]
+            found = self._on_conditions[key] = tuple(
+                (self.token(rule_id), held.conditions[k].id)
+                for rule_id, k in self.checker.condition_rules(node, route, held.ids))
+        return found
+
+    def applies(self, token: int, context: int) -> bool:
+        """False for a rule that applies only in a condition the patient does not have."""
+        when = self.when.get(self.tokens[token])
+        return when is None or when in self.contexts[context].held
+
+    def limit_row(self, context: int, age: str, sex: str) -> int:
+        """The number of the upper-limit row that fits a patient (age and sex cells as written,
+        already checked); patients on the same row get the same dose findings."""
+        found = self._people.get((context, age, sex))
+        if found is None:
+            found = self._people[(context, age, sex)] = self._limit_row(context, age, sex)
+        return found
+
+    def _limit_row(self, context: int, age: str, sex: str) -> int:
+        pregnant = self.contexts[context].pregnant
+        patient_key = (age.strip(), sex.strip().casefold(), pregnant)
+        found = self._limits.get(patient_key)
+        if found is None:
             patient = PatientContext(age=float(patient_key[0]) if patient_key[0] else None,
-                                     sex=_SEX[patient_key[1]], pregnant=context.pregnant)
+                                     sex=_SEX[patient_key[1]], pregnant=pregnant)
             level = intake_level(self.checker.index, "ul-supplemental", patient)
             row = None if level is None else (level.mg_per_day, level.basis, level.assumed)
-            limit = self._limits[patient_key] = (row, patient)
-        row, patient = limit
-        key = (tuple(i.written for i in items), row)
+            found = self._rows.get(row)
+            if found is None:
+                found = self._rows[row] = len(self.limit_patients)
+                self.limit_patients.append(patient)
+                self.limit_mg.append(None if row is None else row[0])
+            self._limits[patient_key] = found
+        return found
+
+    def _over_limit(self, texts: tuple[str, ...], limit: int) -> bool:
+        """Whether the counted daily total is above the limit row's upper limit: the question
+        dose_findings asks first, answered from each item's own dose (kept per text), so the
+        whole dose report is built only for patients over it."""
+        mg = self.limit_mg[limit]
+        if mg is None or not self.checker.index.dose_rules:
+            return False
+        doses = []
+        for text in texts:
+            if text not in self._item_doses:
+                self._item_doses[text] = item_dose(self.checker.resolver.resolve(text),
+                                                   self.checker.index)
+            doses.append(self._item_doses[text])
+        return round_mg(sum(d.elemental_mg_per_day for d in doses
+                      if d is not None and d.counted)) > mg
+
+    def dose(self, item_ids: str, limit: int) -> list[tuple[int, int]]:
+        """The engine's own daily-dose finding (dose.py) for a patient's magnesium items (their
+        ids, comma-separated), as (rule token, subject item id); worked out once per (item
+        texts, limit row)."""
+        found = self._dose_keys.get((item_ids, limit))
+        if found is not None:
+            return found
+        items = [self.items[int(i)] for i in item_ids.split(",")]
+        key = (tuple(i.written for i in items), limit)
         found = self._doses.get(key)
+        if found is None and not self._over_limit(key[0], limit):
+            found = []
         if found is None:
-            if len(self._doses) >= CACHE_LIMIT:
-                self._doses.clear()
             resolve, index = self.checker.resolver.resolve, self.checker.index
-            dose = magnesium_dose([resolve(text) for text in key[0]], patient, index)
+            dose = magnesium_dose([resolve(text) for text in key[0]], self.limit_patients[limit],
+                                  index)
             by_text = {i.written: i for i in items}
             found = self._doses[key] = [
-                (WordedRule(f.rule_id, self.safe(f.message), self.safe(f.management)),
-                 by_text[f.subject.input], BLANK) for f in dose_findings(dose, index)]
-        return found
-
-    def counts(self, matches: list[Match]) -> tuple:
-        """Highest severity, number of findings, and the number at each severity."""
-        if not matches:
-            return _NO_FINDINGS
-        key = tuple(map(itemgetter(0), matches))
-        found = self._counts.get(key)
-        if found is None:
-            ranks = [self.rank[rule_id] for rule_id in key]
-            found = self._counts[key] = (SEVERITIES[min(ranks)], len(ranks),
-                                         *(ranks.count(r) for r in range(4)))
+                (self.token(WordedRule(f.rule_id, self.safe(f.message), self.safe(f.management))),
+                 by_text[f.subject.input].id) for f in dose_findings(dose, index)]
+        self._dose_keys[(item_ids, limit)] = found
         return found
 
 
-_NO_FINDINGS = (None, 0, 0, 0, 0, 0)
 
 
 def _number(cell: str, label: str, high: float, unit: str = "") -> float | None:
@@ -386,67 +398,3 @@ def screen_records(records: Iterable[Mapping[str, Any]], checker: Checker | None
             raise InputError(f"record {number}: {exc}") from None
         items = _listed(record.get("medications"), item_separators)
         yield PatientReport(_text(record.get("patient_id")), checker.check(items, context))
-
-
-class FrameResult(NamedTuple):
-    findings: Any
-    summary: Any
-    rejects: Any
-
-
-def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
-    """Screen a pandas DataFrame or a pyarrow Table/RecordBatch in the wide layout (columns
-    ``patient_id``, ``medications`` — a delimited string or a list — and optional ``conditions``,
-    ``egfr``, ``age``, ``sex``, ``pregnant``). Returns findings, summary and rejects as frames of
-    the same kind, with the columns of the CSV outputs; ``line`` is the 0-based row number.
-    Needs ``pip install 'interactions[dataframe]'``."""
-    from .screen_format import FINDING_COLUMNS, REJECT_COLUMNS, SUMMARY_COLUMNS, TupleRows
-
-    screener = Screener(checker)
-    rows = TupleRows(screener.checker.index)
-    module = type(batch).__module__.split(".")[0]
-    if module == "pandas":
-        records = batch.to_dict("records")
-    elif module == "pyarrow":
-        records = batch.to_pylist()
-    else:
-        raise InputError(f"screen_frame takes a pandas DataFrame or a pyarrow Table, "
-                         f"not {type(batch).__name__}")
-    findings, summaries, rejects = [], [], []
-    for number, record in enumerate(records):
-        try:
-            pid = _text(record.get("patient_id")).strip()
-            pieces = _listed(record.get("medications"), screener.separators)
-            validate_patient(pid, pieces, _text(record.get("age")), _text(record.get("sex")))
-            conditions = _listed(record.get("conditions"), screener.separators)
-            context = screener.context(screener.separators[0].join(conditions),
-                                       _text(record.get("egfr")), _text(record.get("pregnant")))
-        except RowError as exc:
-            rejects.append(rows.reject(number, str(exc), repr(record)))
-            continue
-        matches, items, unknown = screener.screen(screener.items(pieces), context,
-                                                  _text(record.get("age")),
-                                                  _text(record.get("sex")))
-        findings += rows.findings(pid, matches)
-        summaries.append(rows.summary(pid, number, screener.counts(matches), items, unknown, 0))
-    return FrameResult(*(_frame(module, columns, found) for columns, found in (
-        (FINDING_COLUMNS, findings), (SUMMARY_COLUMNS, summaries), (REJECT_COLUMNS, rejects))))
-
-
-def validate_patient(pid: str, pieces: list[str], age: str, sex: str) -> None:
-    if not pid:
-        raise RowError("empty patient id")
-    if not any(p.strip() for p in pieces):
-        raise RowError("empty medication list")
-    parse_age(age)
-    parse_sex(sex)
-
-
-def _frame(module: str, columns: tuple[str, ...], rows: list[tuple]):
-    if module == "pandas":
-        import pandas as pd
-
-        return pd.DataFrame.from_records(rows, columns=list(columns))
-    import pyarrow as pa
-
-    return pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,8 @@ from interactions.batch import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
 from interactions.screen_format import FINDING_COLUMNS
-from interactions.screening import Screener, screen_frame, screen_records
+from interactions.frames import screen_frame
+from interactions.screening import screen_records
 
 ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "fixtures" / "screen"
@@ -137,21 +139,29 @@ def test_screen_and_check_agree_finding_for_finding(tmp_path, checker):
     st.sampled_from([None, 12.0, 25.0, 45.0, 90.0]),
     st.lists(st.sampled_from(["dialysis", "CKD", "N18.4", "gout"]), max_size=2),
     st.sampled_from([None, 5.0, 16.0, 40.0]), st.sampled_from([None, "F", "M"]), st.booleans())
-def test_the_screener_matches_check_on_any_list(checker, items, egfr, conditions, age, sex,
-                                                 pregnant):
-    screener = Screener(checker)
-    context = screener.context(";".join(conditions), "" if egfr is None else str(egfr),
-                               "yes" if pregnant else "")
-    matches, count, unknown = screener.screen(screener.items(items), context,
-                                              "" if age is None else str(age), sex or "")
+def test_the_batch_engine_matches_check_on_any_list(checker, items, egfr, conditions, age, sex,
+                                                     pregnant):
+    frame = pl.DataFrame({"patient_id": ["X"], "medications": [items], "conditions": [conditions],
+                          "egfr": [egfr], "age": [age], "sex": [sex],
+                          "pregnant": ["yes" if pregnant else ""]},
+                         schema={"patient_id": pl.String, "medications": pl.List(pl.String),
+                                 "conditions": pl.List(pl.String), "egfr": pl.Float64,
+                                 "age": pl.Float64, "sex": pl.String, "pregnant": pl.String})
+    found = screen_frame(frame, checker)
     report = checker.check(items, PatientContext(conditions=conditions, egfr=egfr, age=age,
                                                  sex=sex, pregnant=pregnant))
-    assert [(r, s.node, s.written, o.node, o.written, getattr(r, "message", None))
-            for r, s, o in matches] == [
+    assert [(f["rule_id"], f["subject_id"], f["subject_written"], f["other_id"],
+             f["other_written"], f["message"] if f["kind"] == "dose" else None)
+            for f in found.findings.iter_rows(named=True)] == [
         (f.rule_id, f.subject.id, f.subject.input, _other(f).id, _other(f).input,
          f.message if f.kind == "dose" else None) for f in report.findings]
-    assert unknown == [u.input for u in report.unrecognized]
-    assert count == len([i for i in items if i.strip()])
+    if not any(i.strip() for i in items):
+        assert list(found.rejects["reason"]) == ["empty medication list"]
+        return
+    [summary] = found.summary.iter_rows(named=True)
+    assert summary["unrecognised_items"] == "; ".join(u.input for u in report.unrecognized)
+    assert summary["items"] == len([i for i in items if i.strip()])
+    assert summary["findings"] == len(report.findings)
 
 
 def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
@@ -382,13 +392,16 @@ def test_screen_frame_screens_pandas_and_arrow(checker):
 
 
 def test_a_rule_that_applies_only_in_a_condition_screens_as_check_says(checker):
-    screener = Screener(checker)
-    for conditions, expected in [("", []), ("dialysis", ["magnesium-severe-renal-impairment",
-                                                          "calcitriol-magnesium-dialysis-hypermagnesaemia"])]:
-        context = screener.context(conditions, "", "")
-        matches, _, _ = screener.screen(screener.items(["calcitriol", "Maalox"]), context)
-        report = checker.check(["calcitriol", "Maalox"], PatientContext(conditions=[conditions] if conditions else []))
-        assert [m[0] for m in matches] == [f.rule_id for f in report.findings] == expected
+    frame = pl.DataFrame({"patient_id": ["A", "B"], "medications": ["calcitriol; Maalox"] * 2,
+                          "conditions": ["", "dialysis"]})
+    found = screen_frame(frame, checker)
+    assert [(f["patient_id"], f["rule_id"]) for f in found.findings.iter_rows(named=True)] == [
+        ("B", "magnesium-severe-renal-impairment"),
+        ("B", "calcitriol-magnesium-dialysis-hypermagnesaemia")]
+    assert [f.rule_id for f in checker.check(["calcitriol", "Maalox"]).findings] == []
+    assert [f.rule_id for f in checker.check(
+        ["calcitriol", "Maalox"], PatientContext(conditions=["dialysis"])).findings] == [
+        "magnesium-severe-renal-impairment", "calcitriol-magnesium-dialysis-hypermagnesaemia"]
 
 
 def test_a_daily_magnesium_dose_over_the_limit_is_an_hd_finding_as_check_words_it(tmp_path,
@@ -411,3 +424,35 @@ def test_a_daily_magnesium_dose_over_the_limit_is_an_hd_finding_as_check_words_i
          "Mag-Ox 400 mg BID", "", expected.message, expected.management)]
     summary = {r[0]: r for r in out["summary"][1:]}
     assert int(summary["P1"][3]) >= 1 and summary["P2"][3] == "0"
+
+
+def test_a_damaged_file_screens_alike_whatever_the_blocks_and_every_line_is_counted(
+        tmp_path, monkeypatch):
+    """Well-formed lines are split by polars and the rest one by one in Python: a block of clean
+    lines and a block of mixed ones must give the same rows, and no line may go missing."""
+    faults = [lambda l: l.replace(",", ',"', 1), lambda l: l + ",extra", lambda l: "",
+              lambda l: l.rsplit(",", 1)[0], lambda l: "=" + l, lambda l: "  " + l,
+              lambda l: l.replace("; ", " | ", 1), lambda l: l.replace(";", ";;", 1),
+              lambda l: l + "x" * 70_000, lambda l: "," + l.split(",", 1)[1],
+              lambda l: l.replace(",M,", ",X,", 1), lambda l: l[:-3] + '"' + l[-3:]]
+    header, *lines = patient_file(tmp_path, 2000).read_text(encoding="utf-8").splitlines()
+    damaged = [faults[k % len(faults)](line) if k % 9 == 0 else line
+               for k, line in enumerate(lines)]
+    source = tmp_path / "damaged.csv"
+    source.write_bytes(("\r\n".join([header, *damaged]) + "\r\n").encode()
+                       + b"Z1,40,F,,,caf\xe9 magnesium; doxycycline\n")
+
+    def outputs(tag):
+        paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
+        result = screen_file(source, paths[0], summary=paths[1], rejects=paths[2])
+        return result, [p.read_bytes() for p in paths]
+
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 5_000)
+    small, small_out = outputs("small")
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 1 << 22)
+    whole, whole_out = outputs("whole")
+    assert small_out == whole_out
+    assert small.rows_read + small.blank_lines == len(damaged) + 1
+    assert small.rows_rejected > 100 and small.patients > 1500
+    assert (small.rows_read, small.patients) == (whole.rows_read, whole.patients)
+    assert b"not valid utf-8" in small_out[2]
