@@ -128,10 +128,17 @@ def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
     patients = magnesium.group_by("p", maintain_order=True).agg(
         pl.col("item").cast(pl.String).str.join(",").alias("key"), pl.first("ctx"),
         pl.first("age"), pl.first("sex"))
-    people = patients.select("ctx", "age", "sex").unique()
+    # The limit depends on a patient's age, sex and pregnancy only: far fewer distinct values
+    # than (context, age, sex).
+    contexts = patients.get_column("ctx").unique().to_list()
+    pregnant = pl.DataFrame({"ctx": contexts,
+                             "pregnant": [screener.contexts[k].pregnant for k in contexts]},
+                            schema={"ctx": pl.UInt32, "pregnant": pl.Boolean})
+    patients = patients.join(pregnant, on="ctx", maintain_order="left")
+    people = patients.select("age", "sex", "pregnant").unique()
     limits = people.with_columns(limit=pl.Series(
         [screener.limit_row(*person) for person in people.iter_rows()], dtype=pl.UInt32))
-    patients = patients.join(limits, on=["ctx", "age", "sex"], maintain_order="left")
+    patients = patients.join(limits, on=["age", "sex", "pregnant"], maintain_order="left")
     doses = _table(((key, limit, token, subject)
                     for key, limit in patients.select("key", "limit").unique().iter_rows()
                     for token, subject in screener.dose(key, limit)),

@@ -145,13 +145,13 @@ def _checked(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
     patient id, age, sex, conditions/eGFR/pregnancy, medications)."""
     ages = _reasons(rows, "age", parse_age)
     sexes = _reasons(rows, "sex", parse_sex)
-    contexts = [(c, e, p, *((found, None) if isinstance(found, int) else (None, found)))
-                for c, e, p in rows.select("conditions", "egfr", "pregnant").unique().iter_rows()
-                for found in (screener.context_id(c, e, p),)]
-    contexts = pl.DataFrame(contexts, orient="row", schema={
-        "conditions": pl.String, "egfr": pl.String, "pregnant": pl.String, "ctx": pl.UInt32,
-        "context_reason": pl.String})
     on = ["conditions", "egfr", "pregnant"]
+    contexts = rows.select(on).unique()
+    found = [screener.context_id(*key) for key in contexts.iter_rows()]
+    contexts = contexts.with_columns(
+        ctx=pl.Series([f if isinstance(f, int) else None for f in found], dtype=pl.UInt32),
+        context_reason=pl.Series([None if isinstance(f, int) else f for f in found],
+                                 dtype=pl.String))
     rows = rows.join(contexts, on=on, how="left", maintain_order="left")
     for found in (ages, sexes):
         if found.height:  # a join only when some value is bad

@@ -123,7 +123,6 @@ class Screener:
         self._pairs: dict[tuple[int, int], tuple[int, ...]] = {}
         self._on_conditions: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
         self._limits: dict[tuple, int] = {}
-        self._people: dict[tuple[int, str, str], int] = {}
         self._rows: dict[tuple | None, int] = {}
         self.limit_patients: list[PatientContext] = []
         self.limit_mg: list[float | None] = []
@@ -132,7 +131,7 @@ class Screener:
         self._dose_keys: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
     def start_block(self) -> None:
-        if max(map(len, (self._cache, self._context_ids, self._dose_keys, self._people))) >= CACHE_LIMIT:
+        if max(map(len, (self._cache, self._context_ids, self._dose_keys, self._limits))) >= CACHE_LIMIT:
             self.reset()
 
     # -- strings, resolved once ----------------------------------------------------------------
@@ -249,16 +248,9 @@ class Screener:
         when = self.when.get(self.tokens[token])
         return when is None or when in self.contexts[context].held
 
-    def limit_row(self, context: int, age: str, sex: str) -> int:
+    def limit_row(self, age: str, sex: str, pregnant: bool) -> int:
         """The number of the upper-limit row that fits a patient (age and sex cells as written,
         already checked); patients on the same row get the same dose findings."""
-        found = self._people.get((context, age, sex))
-        if found is None:
-            found = self._people[(context, age, sex)] = self._limit_row(context, age, sex)
-        return found
-
-    def _limit_row(self, context: int, age: str, sex: str) -> int:
-        pregnant = self.contexts[context].pregnant
         patient_key = (age.strip(), sex.strip().casefold(), pregnant)
         found = self._limits.get(patient_key)
         if found is None:
