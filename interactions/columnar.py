@@ -1,7 +1,7 @@
 """Screen a block of patients as columns: the joins of patients x items x rule tables in polars.
 
 A block is two tables: ``patients`` (one row each: ``p`` its position, ``pid``, ``line``, ``ctx``
-its context number, ``age``, ``sex``, ``rejected``) and ``pieces`` (one row per piece of a
+its context number, ``age``, ``sex``, ``rejected``, ``items``; see PATIENT_SCHEMA) and ``pieces`` (one row per piece of a
 medication cell, in order: ``p``, ``pos``, ``piece``). Every distinct piece, pair of items,
 (item, context) and dose key goes through the Screener, in Python, once; everything per patient
 or per piece is a polars expression. The matches come out in ``check``'s order.
