@@ -2,7 +2,7 @@
 
 The frame is the wide layout as columns: ``patient_id``, ``medications`` (a delimited string or
 a list) and optional ``conditions``, ``egfr``, ``age``, ``sex``, ``pregnant``. The same checks,
-tables and joins as ``interactions screen`` run on it (screen_wide._checked, columnar), so the
+tables and joins as ``interactions screen`` run on it (screen_wide.checked_rows, columnar), so the
 findings are the file screen's, finding for finding.
 """
 
@@ -16,7 +16,7 @@ from .columnar import PATIENT_SCHEMA, resolve_pieces, screen_block
 from .engine import Checker
 from .errors import InputError
 from .screen_format import REJECT_COLUMNS, frames
-from .screen_wide import ROLES, WHITESPACE, _checked
+from .screen_wide import ROLES, WHITESPACE, checked_rows
 from .screening import Screener
 
 
@@ -61,7 +61,7 @@ def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
         pl.col("pid").str.strip_chars(WHITESPACE)).join(
         counts, on="p", how="left", maintain_order="left").with_columns(
         pl.col("items").fill_null(0).cast(pl.Int64))
-    rows = _checked(rows, screener)
+    rows = checked_rows(rows, screener)
     patients = rows.filter(pl.col("reason").is_null()).select(
         "p", "pid", line=pl.col("p").cast(pl.Int64), ctx="ctx", age="age", sex="sex",
         rejected=pl.lit(0, dtype=pl.Int64), items="items").cast(PATIENT_SCHEMA)

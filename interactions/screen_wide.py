@@ -55,7 +55,7 @@ def read_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
     pid = cols["patient"].str.strip_chars()
     if fields.select(cols["patient"].str.contains(r"[\x1c-\x1f]").any()).item():
         pid = cols["patient"].str.strip_chars(WHITESPACE)  # what str.strip() strips, exactly
-    rows = _checked(fields.select("p", pid=pid, conditions=cols["conditions"], egfr=cols["egfr"],
+    rows = checked_rows(fields.select("p", pid=pid, conditions=cols["conditions"], egfr=cols["egfr"],
                                   pregnant=cols["pregnant"], age=cols["age"], sex=cols["sex"])
                     .with_columns(counts.get_column("items")), screener)
     problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
@@ -140,7 +140,7 @@ def _fields(raw: pl.Series, plain: pl.Series, layout: Layout, names: list[str],
     return pl.concat(parts).sort("p") if len(parts) > 1 else parts[0]
 
 
-def _checked(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
+def checked_rows(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
     """Add ``ctx`` and ``reason`` (the first problem of a row, in the order the checks run:
     patient id, age, sex, conditions/eGFR/pregnancy, medications)."""
     ages = _reasons(rows, "age", parse_age)

@@ -1,9 +1,10 @@
-"""Screen many patients fast, with the same answers as ``Checker.check``.
+"""What batch screening asks of the engine, with the same answers as ``Checker.check``.
 
-Every distinct medication or condition string is resolved once; every combination of interacting
-items is turned into findings once, from the engine's own pair tables (``Checker.pair_rules``,
-``Checker.condition_rules``); a patient is then a few dictionary lookups and plain tuples.
-Output rows are tuples in the column orders below, shared by CSV, JSONL and data frames.
+Every distinct medication or condition string is resolved once; every pair of items, item in a
+context and set of magnesium items is turned into rules once, from the engine's own tables
+(``Checker.pair_rules``, ``Checker.condition_rules``, dose.py). The Screener numbers what it
+has seen so that columnar.py can carry it in integer columns. Also the per-record library API
+(``screen_records``) and the checks of a patient's cells (eGFR, age, sex, pregnancy).
 """
 
 from __future__ import annotations
