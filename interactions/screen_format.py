@@ -79,9 +79,10 @@ class _Lines:
 
     def block(self, screener, screened) -> tuple[pl.DataFrame | None, pl.DataFrame]:
         """The findings lines and the summary lines of a block, as frames for write_lines."""
-        patients = screened.patients.with_columns(pid=self.text(pl.col("pid")))
+        patients = screened.patients.with_columns(
+            self.text(screened.patients.get_column("pid")))
         return (self._findings(screener, screened.matches, patients.select("p", "pid")),
-                patients.select(self.summary_columns()))
+                self.summary_lines(patients))
 
     def _findings(self, screener, matches: pl.DataFrame,
                   pids: pl.DataFrame) -> pl.DataFrame | None:
@@ -161,12 +162,17 @@ def _csv_cells(values) -> str:
     return ",".join(csv_cell(neutralise(v) if isinstance(v, str) else v) for v in values)
 
 
-def csv_expr(text: pl.Expr) -> pl.Expr:
-    """csv_cell for a string column."""
-    return (pl.when(text.str.contains(r'[",\r\n]'))
-            .then(pl.concat_str(pl.lit('"'), text.str.replace_all('"', '""', literal=True),
-                                pl.lit('"')))
-            .otherwise(text))
+def csv_series(text: pl.Series) -> pl.Series:
+    """csv_cell for a string column; only the cells that need quotes are touched (few)."""
+    return _where(text, text.str.contains(r'[",\r\n]'),
+                  lambda cells: '"' + cells.str.replace_all('"', '""', literal=True) + '"')
+
+
+def _where(text: pl.Series, mask: pl.Series, change) -> pl.Series:
+    if not mask.any():
+        return text
+    at = mask.arg_true()
+    return text.scatter(at, change(text.gather(at)))
 
 
 class CsvRows(_Lines):
@@ -180,10 +186,9 @@ class CsvRows(_Lines):
         return csv_line(columns)
 
     @staticmethod
-    def text(column: pl.Expr) -> pl.Expr:
-        """A patient id as a CSV cell, neutralised (OWASP)."""
-        return csv_expr(pl.when(column.str.contains(_FORMULA)).then(pl.lit("'") + column)
-                        .otherwise(column))
+    def text(column: pl.Series) -> pl.Series:
+        """Patient ids as CSV cells, neutralised (OWASP)."""
+        return csv_series(_where(column, column.str.contains(_FORMULA), lambda ids: "'" + ids))
 
     def _rule(self, rule_id: str) -> tuple[str, str]:
         head, tail = self.rules[rule_id]
@@ -197,10 +202,12 @@ class CsvRows(_Lines):
         cells = f"{csv_cell(item.cell)},{csv_cell(item.node)},{csv_cell(item.name)}"
         return cells, cells
 
-    def summary_columns(self) -> list:
-        return ["pid", "line", _severity_names(), "findings",
-                *(f"n{r}" for r in range(len(SEVERITIES))), "items",
-                "unrecognised", csv_expr(unrecognised_text(UNRECOGNISED_JOIN)), "rejected"]
+    def summary_lines(self, patients: pl.DataFrame) -> pl.DataFrame:
+        names = csv_series(patients.select(unrecognised_text(UNRECOGNISED_JOIN)).to_series())
+        return patients.with_columns(names=names).select(
+            "pid", "line", _severity_names(), "findings",
+            *(f"n{r}" for r in range(len(SEVERITIES))), "items", "unrecognised", "names",
+            "rejected")
 
     def reject(self, line: int, reason: str, raw: str) -> str:
         return csv_line((line, neutralise(reason), neutralise(raw)))
@@ -237,8 +244,8 @@ class JsonRows(_Lines):
     def header(columns: tuple[str, ...]) -> str:
         return ""
 
-    def text(self, column: pl.Expr) -> pl.Expr:
-        return self._escape(column)
+    def text(self, column: pl.Series) -> pl.Series:
+        return column.to_frame().select(self._escape(pl.col(column.name)).alias(column.name)).to_series()
 
     def block(self, screener, screened) -> tuple[bytes, bytes]:
         # Control characters need json's own escapes (\u0001): rare, so left to Python.
@@ -266,7 +273,10 @@ class JsonRows(_Lines):
         return (_json_fields(FINDING_COLUMNS[7:10], values),
                 _json_fields(FINDING_COLUMNS[10:13], values))
 
-    def summary_columns(self) -> list:
+    def summary_lines(self, patients: pl.DataFrame) -> pl.DataFrame:
+        return patients.select(self._summary_columns())
+
+    def _summary_columns(self) -> list:
         def field(name: str, value) -> pl.Expr:
             value = pl.col(value) if isinstance(value, str) else value
             return pl.concat_str(pl.lit(f"{_dumps(name)}:"), value.cast(pl.String)).alias(name)
