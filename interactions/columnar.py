@@ -9,7 +9,7 @@ or per piece is a polars expression. The matches come out in ``check``'s order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -51,15 +51,42 @@ class Screened:
     patients: pl.DataFrame
 
 
+class Memo:
+    """Python's answers for distinct keys, kept as a polars table, so that a block asks Python
+    only about the keys no earlier block had. Kept on the Screener, which drops its memos when
+    it forgets what it has seen."""
+
+    def __init__(self, keys: dict, values: dict, answer: Callable[..., Iterable[tuple]]):
+        self.keys, self.schema, self.answer = list(keys), {**keys, **values}, answer
+        self.table = pl.DataFrame(schema=self.schema)
+        self._asked = pl.DataFrame(schema=keys)
+
+    def rows(self, keys: pl.DataFrame) -> pl.DataFrame:
+        """The answer rows for every key so far (a key may have none), ``keys`` included."""
+        new = keys.join(self._asked, on=self.keys, how="anti")
+        if new.height:
+            found = _table(((*key, *value) for key in new.iter_rows()
+                            for value in self.answer(*key)), self.schema)
+            self.table = pl.concat([self.table, found]).rechunk()
+            self._asked = pl.concat([self._asked, new]).rechunk()
+        return self.table
+
+
+def memo(screener: Screener, name: str, keys: dict, values: dict,
+         answer: Callable[..., Iterable[tuple]]) -> Memo:
+    found = screener.memos.get(name)
+    if found is None:
+        found = screener.memos[name] = Memo(keys, values, answer)
+    return found
+
+
 def resolve_pieces(screener: Screener, pieces: pl.DataFrame) -> pl.DataFrame:
     """Add ``item``, ``flags`` and ``code`` to each piece; each distinct piece is resolved once."""
-    distinct = pieces.get_column("piece").unique(maintain_order=True)
-    found = [screener.item(piece) for piece in distinct.to_list()]
-    table = pl.DataFrame({"piece": distinct, "item": [i.id for i in found],
-                          "flags": [i.flags for i in found], "code": [i.code for i in found]},
-                         schema={"piece": pl.String, "item": pl.UInt32, "flags": pl.UInt8,
-                                 "code": pl.Int32})
-    return pieces.join(table, on="piece", how="left", maintain_order="left")
+    table = memo(screener, "pieces", {"piece": pl.String},
+                 {"item": pl.UInt32, "flags": pl.UInt8, "code": pl.Int32},
+                 lambda piece: [(i.id, i.flags, i.code) for i in (screener.item(piece),)])
+    return pieces.join(table.rows(pieces.select("piece").unique()), on="piece", how="left",
+                       maintain_order="left")
 
 
 def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:
@@ -94,11 +121,10 @@ def _pairs(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
     if not subjects.height or not objects.height:
         return None
     both = subjects.join(objects, on="p").filter(pl.col("pos") != pl.col("opos"))
-    rules = _table(((sc, oc, token) for sc, oc in both.select("sc", "oc").unique().iter_rows()
-                    for token in screener.pair(sc, oc)),
-                   {"sc": pl.Int32, "oc": pl.Int32, "token": pl.UInt32})
-    hits = both.join(rules, on=["sc", "oc"])
-    conditional = [t for t in rules.get_column("token").unique().to_list()
+    rules = memo(screener, "pairs", {"sc": pl.Int32, "oc": pl.Int32}, {"token": pl.UInt32},
+                 lambda sc, oc: [(token,) for token in screener.pair(sc, oc)])
+    hits = both.join(rules.rows(both.select("sc", "oc").unique()), on=["sc", "oc"])
+    conditional = [t for t in hits.get_column("token").unique().to_list()
                    if screener.tokens[t] in screener.when]
     if conditional:
         refused = _table(((t, ctx) for t, ctx in hits.filter(pl.col("token").is_in(conditional))
@@ -114,11 +140,10 @@ def _conditions(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | No
     if not with_conditions:
         return None
     subjects = involved.filter(_has(CONDITION_SUBJECT) & pl.col("ctx").is_in(with_conditions))
-    rules = _table(((code, ctx, token, o)
-                    for code, ctx in subjects.select("code", "ctx").unique().iter_rows()
-                    for token, o in screener.on_conditions(code, ctx)),
-                   {"code": pl.Int32, "ctx": pl.UInt32, "token": pl.UInt32, "o": pl.UInt32})
-    return subjects.join(rules, on=["code", "ctx"]).select("p", "token", s="item", o="o")
+    rules = memo(screener, "conditions", {"code": pl.Int32, "ctx": pl.UInt32},
+                 {"token": pl.UInt32, "o": pl.UInt32}, screener.on_conditions)
+    return (subjects.join(rules.rows(subjects.select("code", "ctx").unique()), on=["code", "ctx"])
+            .select("p", "token", s="item", o="o"))
 
 
 def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
@@ -135,15 +160,15 @@ def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
                              "pregnant": [screener.contexts[k].pregnant for k in contexts]},
                             schema={"ctx": pl.UInt32, "pregnant": pl.Boolean})
     patients = patients.join(pregnant, on="ctx", maintain_order="left")
-    people = patients.select("age", "sex", "pregnant").unique()
-    limits = people.with_columns(limit=pl.Series(
-        [screener.limit_row(*person) for person in people.iter_rows()], dtype=pl.UInt32))
-    patients = patients.join(limits, on=["age", "sex", "pregnant"], maintain_order="left")
-    doses = _table(((key, limit, token, subject)
-                    for key, limit in patients.select("key", "limit").unique().iter_rows()
-                    for token, subject in screener.dose(key, limit)),
-                   {"key": pl.String, "limit": pl.UInt32, "token": pl.UInt32, "s": pl.UInt32})
-    return (patients.join(doses, on=["key", "limit"])
+    limits = memo(screener, "limits", {"age": pl.String, "sex": pl.String, "pregnant": pl.Boolean},
+                  {"limit": pl.UInt32}, lambda *person: [(screener.limit_row(*person),)])
+    people = ["age", "sex", "pregnant"]
+    patients = patients.join(limits.rows(patients.select(people).unique()), on=people,
+                             maintain_order="left")
+    doses = memo(screener, "doses", {"key": pl.String, "limit": pl.UInt32},
+                 {"token": pl.UInt32, "s": pl.UInt32}, screener.dose)
+    return (patients.join(doses.rows(patients.select("key", "limit").unique()),
+                          on=["key", "limit"])
             .select("p", "token", "s", o=pl.lit(0, dtype=pl.UInt32)))
 
 

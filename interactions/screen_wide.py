@@ -13,7 +13,7 @@ import re
 
 import polars as pl
 
-from .columnar import Tables, resolve_pieces
+from .columnar import Tables, memo, resolve_pieces
 from .screening import BLANK_ROLE, Screener, parse_age, parse_sex
 from .tabular import MAX_LINE_CHARS, Layout, RowError, decode_lines, parse_line
 
@@ -146,13 +146,12 @@ def checked_rows(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
     ages = _reasons(rows, "age", parse_age)
     sexes = _reasons(rows, "sex", parse_sex)
     on = ["conditions", "egfr", "pregnant"]
-    contexts = rows.select(on).unique()
-    found = [screener.context_id(*key) for key in contexts.iter_rows()]
-    contexts = contexts.with_columns(
-        ctx=pl.Series([f if isinstance(f, int) else None for f in found], dtype=pl.UInt32),
-        context_reason=pl.Series([None if isinstance(f, int) else f for f in found],
-                                 dtype=pl.String))
-    rows = rows.join(contexts, on=on, how="left", maintain_order="left")
+    contexts = memo(screener, "contexts", {name: pl.String for name in on},
+                    {"ctx": pl.UInt32, "context_reason": pl.String},
+                    lambda *key: [(found, None) if isinstance(found, int) else (None, found)
+                                  for found in (screener.context_id(*key),)])
+    rows = rows.join(contexts.rows(rows.select(on).unique()), on=on, how="left",
+                     maintain_order="left")
     for found in (ages, sexes):
         if found.height:  # a join only when some value is bad
             rows = rows.join(found, on=found.columns[0], how="left", maintain_order="left")

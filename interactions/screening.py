@@ -120,6 +120,7 @@ class Screener:
         self.contexts: list[Context] = []
         self._context_ids: dict[tuple[str, str, str], int | str] = {}
         self.tokens: list[str] = []
+        self.memos: dict = {}  # columnar.Memo tables of the answers below, by name
         self._token_ids: dict[tuple, int] = {}
         self._pairs: dict[tuple[int, int], tuple[int, ...]] = {}
         self._on_conditions: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
