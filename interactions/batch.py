@@ -328,9 +328,9 @@ def _init_worker(layout: Layout, options: ScreenOptions, inline: bool = False) -
 
 
 def _collect_rarely() -> None:
-    """Screening makes millions of short-lived containers and no reference cycles: the cycle
-    collector, left at its defaults, would spend a third of the run scanning them. Long-lived
-    objects (rules, caches) are frozen out of its sight; it runs every 100,000 allocations."""
+    """Screening makes many short-lived containers (rows read back from polars, answers for new
+    keys) and no reference cycles; long-lived objects (rules, caches) are frozen out of the
+    cycle collector's sight, and it runs every 100,000 allocations instead of every 700."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)

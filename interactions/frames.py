@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
-from .columnar import PATIENT_SCHEMA, resolve_pieces, screen_block
+from .columnar import PATIENT_SCHEMA, item_counts, resolve_pieces, screen_block
 from .engine import Checker
 from .errors import InputError
 from .screen_format import REJECT_COLUMNS, frames
@@ -55,8 +55,7 @@ def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
     pieces = resolve_pieces(screener, rows.select(
         "p", piece=_pieces(frame.get_column("medications"), screener.separators))
         .explode("piece").with_row_index("pos"))
-    counts = (pieces.filter(pl.col("item") != 0).group_by("p").len()
-              .rename({"len": "items"}))
+    counts = item_counts(pieces)
     rows = rows.rename({"patient": "pid"}).with_columns(
         pl.col("pid").str.strip_chars(WHITESPACE)).join(
         counts, on="p", how="left", maintain_order="left").with_columns(

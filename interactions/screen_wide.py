@@ -52,12 +52,10 @@ def read_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
         counts = counts.join(blank.group_by("p").len(), on="p", how="left",
                              maintain_order="left").select(
             "p", items=pl.col("items") - pl.col("len").fill_null(0))
-    pid = cols["patient"].str.strip_chars()
-    if fields.select(cols["patient"].str.contains(r"[\x1c-\x1f]").any()).item():
-        pid = cols["patient"].str.strip_chars(WHITESPACE)  # what str.strip() strips, exactly
-    rows = checked_rows(fields.select("p", pid=pid, conditions=cols["conditions"], egfr=cols["egfr"],
-                                  pregnant=cols["pregnant"], age=cols["age"], sex=cols["sex"])
-                    .with_columns(counts.get_column("items")), screener)
+    rows = checked_rows(fields.select("p", pid=cols["patient"].str.strip_chars(WHITESPACE),
+                                      conditions=cols["conditions"], egfr=cols["egfr"],
+                                      pregnant=cols["pregnant"], age=cols["age"], sex=cols["sex"])
+                        .with_columns(counts.get_column("items")), screener)
     problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
     patients = rows.filter(pl.col("reason").is_null()).select(
         "p", "pid", line=(pl.col("p").cast(pl.Int64) + first_line), ctx="ctx", age="age",

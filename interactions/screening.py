@@ -116,41 +116,33 @@ class Screener:
         """Forget every string seen (memory stays flat on files with endless distinct strings);
         called between blocks only, so the numbers a block carries stay valid."""
         self.items: list[Item] = [BLANK]
-        self._cache: dict[str, Item] = {}
         self.contexts: list[Context] = []
         self._context_ids: dict[tuple[str, str, str], int | str] = {}
         self.tokens: list[str] = []
-        self.memos: dict = {}  # columnar.Memo tables of the answers below, by name
+        # columnar.Memo tables of the answers below, by name: they ask each question once, so
+        # the methods below keep no caches of their own beyond the numbering.
+        self.memos: dict = {}
         self._token_ids: dict[tuple, int] = {}
-        self._pairs: dict[tuple[int, int], tuple[int, ...]] = {}
-        self._on_conditions: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
-        self._limits: dict[tuple, int] = {}
         self._rows: dict[tuple | None, int] = {}
         self.limit_patients: list[PatientContext] = []
         self.limit_mg: list[float | None] = []
         self._item_doses: dict[str, Any] = {}
         self._doses: dict[tuple, list[tuple[int, int]]] = {}
-        self._dose_keys: dict[tuple[str, int], list[tuple[int, int]]] = {}
 
     def start_block(self) -> None:
-        if max(map(len, (self._cache, self._context_ids, self._dose_keys, self._limits))) >= CACHE_LIMIT:
+        if max(map(len, (self.items, self._context_ids, self._doses))) >= CACHE_LIMIT:
             self.reset()
 
     # -- strings, resolved once ----------------------------------------------------------------
-
-    def item(self, piece: str) -> Item:
-        """The resolved item for one piece of a medication cell (BLANK for an empty piece)."""
-        found = self._cache.get(piece)
-        if found is None:
-            found = self._cache[piece] = self._resolve(piece)
-        return found
 
     def _register(self, item: Item) -> Item:
         item.id = len(self.items)
         self.items.append(item)
         return item
 
-    def _resolve(self, piece: str) -> Item:
+    def item(self, piece: str) -> Item:
+        """The resolved item for one piece of a medication cell (BLANK for an empty piece), as a
+        new numbered item: columnar.resolve_pieces asks once per distinct piece."""
         text = piece.strip()
         if not text:
             return BLANK
@@ -224,26 +216,16 @@ class Screener:
 
     def pair(self, subject_code: int, object_code: int) -> tuple[int, ...]:
         """Rules (as tokens) for a subject item taken with an object item, from their codes."""
-        key = (subject_code, object_code)
-        found = self._pairs.get(key)
-        if found is None:
-            subject, _ = self.code_nodes[subject_code]
-            obj, route = self.code_nodes[object_code]
-            found = self._pairs[key] = tuple(
-                map(self.token, self.checker.pair_rules(subject, obj, route)))
-        return found
+        subject, _ = self.code_nodes[subject_code]
+        obj, route = self.code_nodes[object_code]
+        return tuple(map(self.token, self.checker.pair_rules(subject, obj, route)))
 
     def on_conditions(self, code: int, context: int) -> tuple[tuple[int, int], ...]:
         """(rule token, condition item id) for an item in a patient with this context."""
-        key = (code, context)
-        found = self._on_conditions.get(key)
-        if found is None:
-            node, route = self.code_nodes[code]
-            held = self.contexts[context]
-            found = self._on_conditions[key] = tuple(
-                (self.token(rule_id), held.conditions[k].id)
-                for rule_id, k in self.checker.condition_rules(node, route, held.ids))
-        return found
+        node, route = self.code_nodes[code]
+        held = self.contexts[context]
+        return tuple((self.token(rule_id), held.conditions[k].id)
+                     for rule_id, k in self.checker.condition_rules(node, route, held.ids))
 
     def applies(self, token: int, context: int) -> bool:
         """False for a rule that applies only in a condition the patient does not have."""
@@ -253,19 +235,16 @@ class Screener:
     def limit_row(self, age: str, sex: str, pregnant: bool) -> int:
         """The number of the upper-limit row that fits a patient (age and sex cells as written,
         already checked); patients on the same row get the same dose findings."""
-        patient_key = (age.strip(), sex.strip().casefold(), pregnant)
-        found = self._limits.get(patient_key)
+        age, sex = age.strip(), sex.strip().casefold()
+        patient = PatientContext(age=float(age) if age else None, sex=_SEX[sex],
+                                 pregnant=pregnant)
+        level = intake_level(self.checker.index, "ul-supplemental", patient)
+        row = None if level is None else (level.mg_per_day, level.basis, level.assumed)
+        found = self._rows.get(row)
         if found is None:
-            patient = PatientContext(age=float(patient_key[0]) if patient_key[0] else None,
-                                     sex=_SEX[patient_key[1]], pregnant=pregnant)
-            level = intake_level(self.checker.index, "ul-supplemental", patient)
-            row = None if level is None else (level.mg_per_day, level.basis, level.assumed)
-            found = self._rows.get(row)
-            if found is None:
-                found = self._rows[row] = len(self.limit_patients)
-                self.limit_patients.append(patient)
-                self.limit_mg.append(None if row is None else row[0])
-            self._limits[patient_key] = found
+            found = self._rows[row] = len(self.limit_patients)
+            self.limit_patients.append(patient)
+            self.limit_mg.append(None if row is None else row[0])
         return found
 
     def _over_limit(self, texts: tuple[str, ...], limit: int) -> bool:
@@ -282,15 +261,12 @@ class Screener:
                                                    self.checker.index)
             doses.append(self._item_doses[text])
         return round_mg(sum(d.elemental_mg_per_day for d in doses
-                      if d is not None and d.counted)) > mg
+                            if d is not None and d.counted)) > mg
 
     def dose(self, item_ids: str, limit: int) -> list[tuple[int, int]]:
         """The engine's own daily-dose finding (dose.py) for a patient's magnesium items (their
         ids, comma-separated), as (rule token, subject item id); worked out once per (item
         texts, limit row)."""
-        found = self._dose_keys.get((item_ids, limit))
-        if found is not None:
-            return found
         items = [self.items[int(i)] for i in item_ids.split(",")]
         key = (tuple(i.written for i in items), limit)
         found = self._doses.get(key)
@@ -304,10 +280,7 @@ class Screener:
             found = self._doses[key] = [
                 (self.token(WordedRule(f.rule_id, self.safe(f.message), self.safe(f.management))),
                  by_text[f.subject.input].id) for f in dose_findings(dose, index)]
-        self._dose_keys[(item_ids, limit)] = found
         return found
-
-
 
 
 def _number(cell: str, label: str, high: float, unit: str = "") -> float | None:
