@@ -3,8 +3,9 @@
 A block is two tables: ``patients`` (one row each: ``p`` its position, ``pid``, ``line``, ``ctx``
 its context number, ``age``, ``sex``, ``rejected``, ``items``; see PATIENT_SCHEMA) and ``pieces`` (one row per piece of a
 medication cell, in order: ``p``, ``pos``, ``piece``). Every distinct piece, pair of items,
-(item, context) and dose key goes through the Screener, in Python, once; everything per patient
-or per piece is a polars expression. The matches come out in ``check``'s order.
+(item, condition set) and dose question goes through the Screener, in Python, once; everything
+per patient or per piece is a polars expression on integer columns. The matches come out in
+``check``'s order.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ INVOLVED = SUBJECT | OBJECT | CONDITION_SUBJECT | MAGNESIUM
 PATIENT_SCHEMA = {"p": pl.UInt32, "pid": pl.String, "line": pl.Int64, "ctx": pl.UInt32,
                   "age": pl.String, "sex": pl.String, "rejected": pl.Int64, "items": pl.Int64}
 _MATCH_SCHEMA = {"p": pl.UInt32, "token": pl.UInt32, "s": pl.UInt32, "o": pl.UInt32}
+# The daily total a patient's magnesium items must reach, below the upper limit, before the
+# engine's own dose report is asked for (it rounds to 0.1 mg; polars may add in another order).
+_DOSE_MARGIN_MG = 1.0
 
 
 @dataclass
@@ -41,35 +45,38 @@ class Tables:
 
 @dataclass
 class Screened:
-    """``matches``: p, token, s, o (item ids; o is 0 for a dose finding), in output order.
-    ``patients``: the block's patients with ``unrecognised`` (count) and the texts as lists
-    (``unknown``: items, ``more``: conditions; null when none; see unrecognised_text),
-    ``findings``, ``highest`` (severity rank, null without findings) and ``n0``..``n3`` (count
-    at each severity rank)."""
+    """``matches``: p, token, s, o (item ids; o is 0 for a dose finding), rank, in output order.
+    ``patients``: the block's patients with ``unrecognised`` (count), ``findings``, ``highest``
+    (severity rank, null without findings) and ``n0``..``n3`` (count at each severity rank).
+    ``unknown``: p, item for every unrecognised piece, in order (see unrecognised_text)."""
 
     matches: pl.DataFrame
     patients: pl.DataFrame
+    unknown: pl.DataFrame
 
 
 class Memo:
     """Python's answers for distinct keys, kept as a polars table, so that a block asks Python
     only about the keys no earlier block had. Kept on the Screener, which drops its memos when
-    it forgets what it has seen."""
+    it forgets what it has seen. A key may have several answers, or none (answer columns null)."""
 
     def __init__(self, keys: dict, values: dict, answer: Callable[..., Iterable[tuple]]):
-        self.keys, self.schema, self.answer = list(keys), {**keys, **values}, answer
+        self.keys, self.answer = list(keys), answer
+        self.schema = {**keys, **values, "asked": pl.Boolean}
         self.table = pl.DataFrame(schema=self.schema)
-        self._asked = pl.DataFrame(schema=keys)
 
-    def rows(self, keys: pl.DataFrame) -> pl.DataFrame:
-        """The answer rows for every key so far (a key may have none), ``keys`` included."""
-        new = keys.join(self._asked, on=self.keys, how="anti")
-        if new.height:
-            found = _table(((*key, *value) for key in new.iter_rows()
-                            for value in self.answer(*key)), self.schema)
-            self.table = pl.concat([self.table, found]).rechunk()
-            self._asked = pl.concat([self._asked, new]).rechunk()
-        return self.table
+    def join(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with the answer columns added, a row per answer, in ``frame``'s order."""
+        found = frame.join(self.table, on=self.keys, how="left", maintain_order="left")
+        if found.get_column("asked").null_count():
+            new = found.filter(pl.col("asked").is_null()).select(self.keys).unique(
+                maintain_order=True)
+            blank = (None,) * (len(self.schema) - len(self.keys) - 1)
+            rows = [(*key, *value, True) for key in new.iter_rows()
+                    for value in (list(self.answer(*key)) or [blank])]
+            self.table = pl.concat([self.table, _table(rows, self.schema)]).rechunk()
+            found = frame.join(self.table, on=self.keys, how="left", maintain_order="left")
+        return found.drop("asked")
 
 
 def memo(screener: Screener, name: str, keys: dict, values: dict,
@@ -85,8 +92,7 @@ def resolve_pieces(screener: Screener, pieces: pl.DataFrame) -> pl.DataFrame:
     table = memo(screener, "pieces", {"piece": pl.String},
                  {"item": pl.UInt32, "flags": pl.UInt8, "code": pl.Int32},
                  lambda piece: [(i.id, i.flags, i.code) for i in (screener.item(piece),)])
-    return pieces.join(table.rows(pieces.select("piece").unique()), on="piece", how="left",
-                       maintain_order="left")
+    return table.join(pieces)
 
 
 def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:
@@ -97,12 +103,15 @@ def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:
 
 def screen_block(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFrame) -> Screened:
     """Matches and per-patient counts for a block; ``pieces`` as resolve_pieces left them."""
+    contexts = _contexts(screener, patients.select("p", "ctx", "age", "sex"))
     involved = (pieces.filter((pl.col("flags") & INVOLVED) != 0)
-                .join(patients.select("p", "ctx", "age", "sex"), on="p", maintain_order="left"))
+                .select("p", "pos", "item", "flags", "code")
+                .join(contexts, on="p", maintain_order="left"))
     parts = [part for part in (_pairs(screener, involved), _conditions(screener, involved),
                                _doses(screener, involved)) if part is not None and part.height]
     matches = _ordered(screener, pl.concat(parts) if parts else pl.DataFrame(schema=_MATCH_SCHEMA))
-    return Screened(matches, _summaries(screener, patients, pieces, matches))
+    unknown = pieces.filter(_has(UNKNOWN)).select("p", "item")
+    return Screened(matches, _summaries(patients, contexts, unknown, matches), unknown)
 
 
 def _has(flag: int) -> pl.Expr:
@@ -115,15 +124,31 @@ def _table(rows: Iterable[tuple], schema: dict) -> pl.DataFrame:
     return pl.DataFrame(dict(zip(schema, map(list, columns))), schema=schema)
 
 
+def _pair_key(left: str, right: str) -> pl.Expr:
+    """Two 32-bit numbers as one 64-bit key: joins on one integer column are the cheapest."""
+    return pl.col(left).cast(pl.UInt64) * (1 << 32) + pl.col(right).cast(pl.UInt64)
+
+
+def _contexts(screener: Screener, patients: pl.DataFrame) -> pl.DataFrame:
+    """p, ctx, age, sex and what a context number stands for: ``kind`` (its set of conditions,
+    null without any), ``pregnant``, ``more`` (how many condition texts were not recognised)."""
+    table = memo(screener, "context numbers", {"ctx": pl.UInt32},
+                 {"kind": pl.UInt32, "pregnant": pl.Boolean, "more": pl.Int64},
+                 lambda k: [(screener.contexts[k].kind, screener.contexts[k].pregnant,
+                             len(screener.contexts[k].unknown))])
+    return table.join(patients)
+
+
 def _pairs(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
     subjects = involved.filter(_has(SUBJECT)).select("p", "pos", "ctx", s="item", sc="code")
     objects = involved.filter(_has(OBJECT)).select("p", opos="pos", o="item", oc="code")
     if not subjects.height or not objects.height:
         return None
-    both = subjects.join(objects, on="p").filter(pl.col("pos") != pl.col("opos"))
-    rules = memo(screener, "pairs", {"sc": pl.Int32, "oc": pl.Int32}, {"token": pl.UInt32},
-                 lambda sc, oc: [(token,) for token in screener.pair(sc, oc)])
-    hits = both.join(rules.rows(both.select("sc", "oc").unique()), on=["sc", "oc"])
+    both = (subjects.join(objects, on="p").filter(pl.col("pos") != pl.col("opos"))
+            .select("p", "ctx", "s", "o", pair=_pair_key("sc", "oc")))
+    rules = memo(screener, "pairs", {"pair": pl.UInt64}, {"token": pl.UInt32},
+                 lambda pair: [(token,) for token in screener.pair(pair >> 32, pair & 0xFFFFFFFF)])
+    hits = rules.join(both).filter(pl.col("token").is_not_null())
     conditional = [t for t in hits.get_column("token").unique().to_list()
                    if screener.tokens[t] in screener.when]
     if conditional:
@@ -136,95 +161,111 @@ def _pairs(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
 
 
 def _conditions(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
-    with_conditions = [k for k, context in enumerate(screener.contexts) if context.ids]
-    if not with_conditions:
+    subjects = involved.filter(_has(CONDITION_SUBJECT) & pl.col("kind").is_not_null())
+    if not subjects.height:
         return None
-    subjects = involved.filter(_has(CONDITION_SUBJECT) & pl.col("ctx").is_in(with_conditions))
-    rules = memo(screener, "conditions", {"code": pl.Int32, "ctx": pl.UInt32},
-                 {"token": pl.UInt32, "o": pl.UInt32}, screener.on_conditions)
-    return (subjects.join(rules.rows(subjects.select("code", "ctx").unique()), on=["code", "ctx"])
-            .select("p", "token", s="item", o="o"))
+    # The rules depend on the item and the set of conditions (kind); the condition item that
+    # is named depends on how the patient wrote it (ctx).
+    rules = memo(screener, "conditions", {"held": pl.UInt64},
+                 {"token": pl.UInt32, "k": pl.UInt32},
+                 lambda held: screener.on_conditions(held >> 32, held & 0xFFFFFFFF))
+    named = memo(screener, "condition items", {"written": pl.UInt64}, {"o": pl.UInt32},
+                 lambda written: [(screener.condition_item(written >> 32, written & 0xFFFFFFFF),)])
+    hits = (rules.join(subjects.select("p", "ctx", s="item", held=_pair_key("code", "kind")))
+            .filter(pl.col("token").is_not_null()))
+    return named.join(hits.select("p", "token", "s", written=_pair_key("ctx", "k"))).select(
+        "p", "token", "s", "o")
 
 
 def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
     magnesium = involved.filter(_has(MAGNESIUM))
-    if not magnesium.height:
+    if not magnesium.height or not screener.checker.index.dose_rules:
         return None
-    patients = magnesium.group_by("p", maintain_order=True).agg(
-        pl.col("item").cast(pl.String).str.join(",").alias("key"), pl.first("ctx"),
-        pl.first("age"), pl.first("sex"))
-    # The limit depends on a patient's age, sex and pregnancy only: far fewer distinct values
-    # than (context, age, sex).
-    contexts = patients.get_column("ctx").unique().to_list()
-    pregnant = pl.DataFrame({"ctx": contexts,
-                             "pregnant": [screener.contexts[k].pregnant for k in contexts]},
-                            schema={"ctx": pl.UInt32, "pregnant": pl.Boolean})
-    patients = patients.join(pregnant, on="ctx", maintain_order="left")
-    limits = memo(screener, "limits", {"age": pl.String, "sex": pl.String, "pregnant": pl.Boolean},
-                  {"limit": pl.UInt32}, lambda *person: [(screener.limit_row(*person),)])
+    amounts = memo(screener, "magnesium", {"item": pl.UInt32}, {"mg": pl.Float64},
+                   lambda item: [(screener.item_mg(item),)])
     people = ["age", "sex", "pregnant"]
-    patients = patients.join(limits.rows(patients.select(people).unique()), on=people,
-                             maintain_order="left")
+    limits = memo(screener, "limits", {name: magnesium.schema[name] for name in people},
+                  {"limit": pl.UInt32, "limit_mg": pl.Float64},
+                  lambda *person: [(row, screener.limit_mg[row])
+                                   for row in (screener.limit_row(*person),)])
+    totals = limits.join(amounts.join(magnesium.select("p", "item", *people))
+                         .group_by("p", maintain_order=True)
+                         .agg(pl.col("mg").sum(), *(pl.first(name) for name in people)))
+    # Only a patient whose counted daily total comes near the upper limit can have a dose
+    # finding: the engine's own dose report (screener.dose) is asked for them alone.
+    near = totals.filter(pl.col("mg") > pl.col("limit_mg") - _DOSE_MARGIN_MG).select("p", "limit")
+    if not near.height:
+        return None
+    patients = (magnesium.join(near, on="p", maintain_order="left")
+                .group_by("p", maintain_order=True)
+                .agg(pl.col("item").cast(pl.String).str.join(",").alias("key"), pl.first("limit")))
     doses = memo(screener, "doses", {"key": pl.String, "limit": pl.UInt32},
                  {"token": pl.UInt32, "s": pl.UInt32}, screener.dose)
-    return (patients.join(doses.rows(patients.select("key", "limit").unique()),
-                          on=["key", "limit"])
+    return (doses.join(patients).filter(pl.col("token").is_not_null())
             .select("p", "token", "s", o=pl.lit(0, dtype=pl.UInt32)))
 
 
 def _ordered(screener: Screener, matches: pl.DataFrame) -> pl.DataFrame:
-    """Sorted as check sorts findings: by severity, rule id, then subject and other item."""
+    """Sorted as check sorts findings: by severity, rule id, then subject and other item (node,
+    then text as written). The block's distinct rules and items are put in that order here, in
+    Python, so that polars sorts integers."""
     if not matches.height:
         return matches.with_columns(rank=pl.lit(0, dtype=pl.Int8))
     tokens = matches.get_column("token").unique().to_list()
-    rules = pl.DataFrame({"token": tokens,
-                          "rank": [screener.rank[screener.tokens[t]] for t in tokens],
-                          "rule": [str(screener.tokens[t]) for t in tokens]},
-                         schema={"token": pl.UInt32, "rank": pl.Int8, "rule": pl.String})
+    rules = _table(zip(tokens, _dense_order(tokens, lambda t: (screener.rank[screener.tokens[t]],
+                                                              str(screener.tokens[t]))),
+                       (screener.rank[screener.tokens[t]] for t in tokens)),
+                   {"token": pl.UInt32, "rule_order": pl.UInt32, "rank": pl.Int8})
     ids = pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list()
-    items = [screener.items[i] for i in ids]
-    order = pl.DataFrame({"id": ids, "node": [i.order[0] for i in items],
-                          "written": [i.order[1] for i in items]},
-                         schema={"id": pl.UInt32, "node": pl.String, "written": pl.String})
+    items = _table(zip(ids, _dense_order(ids, lambda i: screener.items[i].order)),
+                   {"s": pl.UInt32, "s_order": pl.UInt32})
     return (matches.join(rules, on="token")
-            .join(order, left_on="s", right_on="id")
-            .join(order, left_on="o", right_on="id", suffix="_o")
-            .sort("p", "rank", "rule", "node", "written", "node_o", "written_o")
+            .join(items, on="s")
+            .join(items.rename({"s": "o", "s_order": "o_order"}), on="o")
+            .sort("p", "rule_order", "s_order", "o_order")
             .select("p", "token", "s", "o", "rank"))
 
 
-def _summaries(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFrame,
+def _dense_order(keys: list, sort_key: Callable) -> list[int]:
+    """Each key's place under sort_key, equal sort keys sharing a place."""
+    places: dict = {}
+    for value in sorted(map(sort_key, keys)):
+        places.setdefault(value, len(places))
+    return [places[sort_key(key)] for key in keys]
+
+
+def _summaries(patients: pl.DataFrame, contexts: pl.DataFrame, unknown: pl.DataFrame,
                matches: pl.DataFrame) -> pl.DataFrame:
-    unknown_pieces = pieces.filter(_has(UNKNOWN))
-    ids = unknown_pieces.get_column("item").unique().to_list()
-    cells = pl.DataFrame({"item": ids, "cell": [screener.items[i].cell for i in ids]},
-                         schema={"item": pl.UInt32, "cell": pl.String})
-    unknown = (unknown_pieces.join(cells, on="item", maintain_order="left")
-               .group_by("p", maintain_order=True).agg(unknown=pl.col("cell")))
-    out = patients.join(unknown, on="p", how="left", maintain_order="left")
-    more = _table(((k, text) for k in patients.get_column("ctx").unique().to_list()
-                   for text in screener.contexts[k].unknown),
-                  {"ctx": pl.UInt32, "more": pl.String}
-                  ).group_by("ctx", maintain_order=True).agg("more")
-    out = out.join(more, on="ctx", how="left", maintain_order="left").with_columns(
-        unrecognised=(pl.col("unknown").list.len().fill_null(0)
-                      + pl.col("more").list.len().fill_null(0)).cast(pl.Int64))
     rank = pl.col("rank")
     counts = matches.group_by("p").agg(
         pl.len().cast(pl.Int64).alias("findings"), rank.min().alias("highest"),
         *((rank == r).sum().cast(pl.Int64).alias(f"n{r}") for r in range(len(SEVERITIES))))
-    return (out.join(counts, on="p", how="left", maintain_order="left")
+    unrecognised = unknown.group_by("p").agg(pl.len().cast(pl.Int64).alias("unknown"))
+    return (patients.join(contexts.select("p", "more"), on="p", how="left", maintain_order="left")
+            .join(unrecognised, on="p", how="left", maintain_order="left")
+            .join(counts, on="p", how="left", maintain_order="left")
             .with_columns(pl.col("findings", *(f"n{r}" for r in range(len(SEVERITIES))))
-                          .fill_null(0)))
+                          .fill_null(0),
+                          unrecognised=pl.col("unknown").fill_null(0) + pl.col("more"))
+            .drop("unknown", "more"))
 
 
-def unrecognised_text(separator: str, each: pl.Expr | None = None) -> pl.Expr:
-    """A patient's unrecognised texts (items, then conditions) joined, each rendered by
-    ``each`` (an expression on pl.element()) when given; null when there are none."""
-    parts = []
-    for column in ("unknown", "more"):
-        texts = pl.col(column)
-        if each is not None:
-            texts = texts.list.eval(each)
-        parts.append(texts.list.join(separator))
-    return pl.concat_str(parts, separator=separator, ignore_nulls=True)
+def unrecognised_text(screener: Screener, screened: Screened, separator: str,
+                      each: Callable[[str], str]) -> pl.Series:
+    """Per patient of ``screened.patients``, in order: the unrecognised texts (items, then
+    conditions), each rendered by ``each`` and joined by ``separator``; null when none. Each
+    distinct text is rendered once."""
+    ids = screened.unknown.get_column("item").unique().to_list()
+    cells = _table(((i, each(screener.items[i].cell)) for i in ids),
+                   {"item": pl.UInt32, "cell": pl.String})
+    items = (screened.unknown.join(cells, on="item", maintain_order="left")
+             .group_by("p", maintain_order=True).agg(pl.col("cell").str.join(separator)))
+    contexts = screened.patients.get_column("ctx").unique().to_list()
+    more = _table(((k, separator.join(map(each, screener.contexts[k].unknown)))
+                   for k in contexts if screener.contexts[k].unknown),
+                  {"ctx": pl.UInt32, "more": pl.String})
+    return (screened.patients.select("p", "ctx")
+            .join(items, on="p", how="left", maintain_order="left")
+            .join(more, on="ctx", how="left", maintain_order="left")
+            .select(pl.concat_str("cell", "more", separator=separator, ignore_nulls=True))
+            .to_series())

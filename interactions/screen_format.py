@@ -80,7 +80,8 @@ class _Lines:
     def block(self, screener, screened) -> tuple[pl.DataFrame | None, pl.DataFrame]:
         """The findings lines and the summary lines of a block, as frames for write_lines."""
         patients = screened.patients.with_columns(
-            self.text(screened.patients.get_column("pid")))
+            self.text(screened.patients.get_column("pid")),
+            names=self.names(unrecognised_text(screener, screened, *self.unrecognised)))
         return (self._findings(screener, screened.matches, patients.select("p", "pid")),
                 self.summary_lines(patients))
 
@@ -176,6 +177,9 @@ def _where(text: pl.Series, mask: pl.Series, change) -> pl.Series:
 
 
 class CsvRows(_Lines):
+    unrecognised = (UNRECOGNISED_JOIN, str)  # item cells are already neutralised
+    names = staticmethod(csv_series)
+
     def __init__(self, index: Index):
         super().__init__(index)
         self.rules = {r: (_csv_cells(head), _csv_cells(tail))
@@ -203,8 +207,7 @@ class CsvRows(_Lines):
         return cells, cells
 
     def summary_lines(self, patients: pl.DataFrame) -> pl.DataFrame:
-        names = csv_series(patients.select(unrecognised_text(UNRECOGNISED_JOIN)).to_series())
-        return patients.with_columns(names=names).select(
+        return patients.select(
             "pid", "line", _severity_names(), "findings",
             *(f"n{r}" for r in range(len(SEVERITIES))), "items", "unrecognised", "names",
             "rejected")
@@ -233,6 +236,9 @@ def _python_json(text: pl.Expr) -> pl.Expr:
 class JsonRows(_Lines):
     """One JSON object per line, keys in column order; numbers stay numbers."""
 
+    unrecognised = (",", _dumps)
+    names = staticmethod(lambda text: "[" + text.fill_null("") + "]")
+
     def __init__(self, index: Index):
         super().__init__(index)
         self.rules = {r: (_json_fields(FINDING_COLUMNS[1:7], head),
@@ -250,9 +256,7 @@ class JsonRows(_Lines):
     def block(self, screener, screened) -> tuple[bytes, bytes]:
         # Control characters need json's own escapes (\u0001): rare, so left to Python.
         self._escape = json_expr
-        if screened.patients.select(
-                pl.col("pid").str.contains(r"[\x00-\x1f]").any() |
-                unrecognised_text(UNRECOGNISED_JOIN).str.contains(r"[\x00-\x1f]").any()).item():
+        if screened.patients.get_column("pid").str.contains(r"[\x00-\x1f]").any():
             self._escape = _python_json
         return super().block(screener, screened)
 
@@ -281,11 +285,6 @@ class JsonRows(_Lines):
             value = pl.col(value) if isinstance(value, str) else value
             return pl.concat_str(pl.lit(f"{_dumps(name)}:"), value.cast(pl.String)).alias(name)
 
-        if self._escape is json_expr:
-            names = unrecognised_text(",", json_expr(pl.element()))
-        else:
-            names = pl.concat_list(pl.col("unknown").fill_null([]), pl.col("more").fill_null([])) \
-                .map_elements(lambda v: ",".join(map(_dumps, v)), return_dtype=pl.String)
         severity = _severity_names()
         return [pl.concat_str(pl.lit("{"), field("patient_id", "pid")).alias("pid"),
                 field("line", "line"),
@@ -294,8 +293,7 @@ class JsonRows(_Lines):
                 field("findings", "findings"),
                 *(field(name, f"n{r}") for r, name in enumerate(SEVERITIES)),
                 field("items", "items"), field("unrecognised", "unrecognised"),
-                field("unrecognised_items",
-                      pl.concat_str(pl.lit("["), names.fill_null(""), pl.lit("]"))),
+                field("unrecognised_items", "names"),
                 pl.concat_str(field("rejected_rows", "rejected"), pl.lit("}")).alias("end")]
 
     def reject(self, line: int, reason: str, raw: str) -> str:
@@ -333,7 +331,8 @@ def frames(index: Index, screener, screened) -> tuple[pl.DataFrame, pl.DataFrame
         patient_id="pid", line="line", highest_severity=_severity_names(),
         findings="findings", **{name: f"n{r}" for r, name in enumerate(SEVERITIES)},
         items="items", unrecognised="unrecognised",
-        unrecognised_items=unrecognised_text(UNRECOGNISED_JOIN).fill_null(""),
+        unrecognised_items=unrecognised_text(screener, screened, UNRECOGNISED_JOIN, str)
+        .fill_null(""),
         rejected_rows="rejected")
     return findings, summary
 

@@ -59,13 +59,16 @@ class Item:
 @dataclass(frozen=True)
 class Context:
     """The condition side of a patient: condition nodes in the engine's order, their items, the
-    condition texts that were not recognised (output-ready), and every node they imply."""
+    condition texts that were not recognised (output-ready), every node they imply, and
+    ``kind``: the number of its set of condition nodes (None without any), which is all that
+    condition rules depend on."""
 
     ids: tuple[str, ...]
     conditions: tuple[Item, ...]
     unknown: tuple[str, ...]
     pregnant: bool = False
     held: frozenset[str] = frozenset()
+    kind: int | None = None
 
 
 class WordedRule(str):
@@ -118,6 +121,8 @@ class Screener:
         self.items: list[Item] = [BLANK]
         self.contexts: list[Context] = []
         self._context_ids: dict[tuple[str, str, str], int | str] = {}
+        self._kinds: dict[tuple[str, ...], int] = {}  # Context.kind by condition nodes
+        self._kind_ids: list[tuple[str, ...]] = []
         self.tokens: list[str] = []
         # columnar.Memo tables of the answers below, by name: they ask each question once, so
         # the methods below keep no caches of their own beyond the numbering.
@@ -191,11 +196,15 @@ class Screener:
         implied, _ = self.checker.resolve_conditions(PatientContext(egfr=egfr, pregnant=pregnant))
         found += implied
         ids = tuple(c.id for c in found)
+        kind = self._kinds.get(ids)
+        if kind is None and ids:
+            kind = self._kinds[ids] = len(self._kind_ids)
+            self._kind_ids.append(ids)
         return Context(ids,
                        tuple(self._register(Item(c.input, self.safe(c.input), c.id, c.name))
                              for c in found),
                        tuple(self.safe(u.input) for u in unknown), pregnant,
-                       self.checker.held_conditions(ids))
+                       self.checker.held_conditions(ids), kind)
 
     def split(self, cell: str) -> list[str]:
         first, *others = self.separators
@@ -220,12 +229,16 @@ class Screener:
         obj, route = self.code_nodes[object_code]
         return tuple(map(self.token, self.checker.pair_rules(subject, obj, route)))
 
-    def on_conditions(self, code: int, context: int) -> tuple[tuple[int, int], ...]:
-        """(rule token, condition item id) for an item in a patient with this context."""
+    def on_conditions(self, code: int, kind: int) -> list[tuple[int, int]]:
+        """(rule token, place of the condition in the context) for an item in a patient whose
+        conditions are of this kind (see Context.kind; condition_item names the condition)."""
         node, route = self.code_nodes[code]
-        held = self.contexts[context]
-        return tuple((self.token(rule_id), held.conditions[k].id)
-                     for rule_id, k in self.checker.condition_rules(node, route, held.ids))
+        return [(self.token(rule_id), k)
+                for rule_id, k in self.checker.condition_rules(node, route, self._kind_ids[kind])]
+
+    def condition_item(self, context: int, k: int) -> int:
+        """The item id of a context's k-th condition, as the patient wrote it."""
+        return self.contexts[context].conditions[k].id
 
     def applies(self, token: int, context: int) -> bool:
         """False for a rule that applies only in a condition the patient does not have."""
@@ -247,6 +260,18 @@ class Screener:
             self.limit_mg.append(None if row is None else row[0])
         return found
 
+    def item_mg(self, item_id: int) -> float:
+        """The elemental magnesium per day an item counts towards the daily total (0 when it is
+        not counted), as _over_limit adds it up."""
+        dose = self._item_dose(self.items[item_id].written)
+        return dose.elemental_mg_per_day if dose is not None and dose.counted else 0.0
+
+    def _item_dose(self, text: str):
+        if text not in self._item_doses:
+            self._item_doses[text] = item_dose(self.checker.resolver.resolve(text),
+                                               self.checker.index)
+        return self._item_doses[text]
+
     def _over_limit(self, texts: tuple[str, ...], limit: int) -> bool:
         """Whether the counted daily total is above the limit row's upper limit: the question
         dose_findings asks first, answered from each item's own dose (kept per text), so the
@@ -254,12 +279,7 @@ class Screener:
         mg = self.limit_mg[limit]
         if mg is None or not self.checker.index.dose_rules:
             return False
-        doses = []
-        for text in texts:
-            if text not in self._item_doses:
-                self._item_doses[text] = item_dose(self.checker.resolver.resolve(text),
-                                                   self.checker.index)
-            doses.append(self._item_doses[text])
+        doses = [self._item_dose(text) for text in texts]
         return round_mg(sum(d.elemental_mg_per_day for d in doses
                             if d is not None and d.counted)) > mg
 
