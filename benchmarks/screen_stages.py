@@ -46,7 +46,7 @@ def main() -> None:
                             ("match and count", lambda: columnar.screen_block(
                                 screener, tables.patients, tables.pieces)),
                             ("render lines", lambda: [screen_format.write_lines(lines, io.BytesIO())
-                                                      for lines in rows.block(screener, screened)])):
+                                                      for lines in rows.block(screened)])):
             began = time.perf_counter()
             result = step()
             times[stage] = times.get(stage, 0.0) + time.perf_counter() - began

@@ -16,6 +16,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -96,8 +97,10 @@ class _Block:
 
 @dataclass
 class _BlockResult:
-    findings: pl.DataFrame | bytes | None  # lines, see screen_format.write_lines
-    summary: pl.DataFrame | bytes | None
+    # The findings and summary lines (see screen_format.write_lines), or in this process a
+    # function that makes them: the writer thread calls it, so making the output of one block
+    # overlaps screening the next.
+    lines: Callable[[], tuple] | tuple[bytes | None, bytes | None]
     rejects: bytes
     counts: list[int]  # rows screened, rejected, blank, patients, findings, with findings, unrec
     first_rejects: list[tuple[int, str]]
@@ -155,7 +158,7 @@ def _run(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions, outs)
             last_key = part.last_key or last_key
             if writing is not None:
                 writing.result()
-            writing = writer.submit(_write, outs, (part.findings, part.summary, part.rejects))
+            writing = writer.submit(_write, outs, part)
             _tally(result, part)
         if writing is not None:
             writing.result()
@@ -163,8 +166,9 @@ def _run(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions, outs)
     return result
 
 
-def _write(outs, parts) -> None:
-    for out, lines in zip(outs, parts):
+def _write(outs, part: _BlockResult) -> None:
+    made = part.lines() if callable(part.lines) else part.lines
+    for out, lines in zip(outs, (*made, part.rejects)):
         if out is not None:
             write_lines(lines, out)
 
@@ -375,9 +379,12 @@ def _screen_block(block: _Block) -> _BlockResult:
         tables = _long(lines, numbers, bad, layout, screener)
     rows = _worker["rows"]
     screened = screen_block(screener, tables.patients, tables.pieces)
-    findings, summary = rows.block(screener, screened) if tables.patients.height else (None, None)
-    if not _worker["inline"]:  # a worker process sends bytes back
-        findings, summary = lines_bytes(findings), lines_bytes(summary)
+    if not tables.patients.height:
+        lines = (None, None)
+    elif _worker["inline"]:
+        lines = partial(rows.block, screened)
+    else:  # a worker process sends bytes back
+        lines = tuple(map(lines_bytes, rows.block(screened)))
     rejects = "".join(rows.reject(line, reason, raw_for_rejects(raw))
                       for line, reason, raw in tables.rejects)
     patients = screened.patients
@@ -385,7 +392,7 @@ def _screen_block(block: _Block) -> _BlockResult:
               len(tables.rejects), tables.blank, patients.height, screened.matches.height,
               patients.filter(pl.col("findings") > 0).height,
               patients.filter(pl.col("unrecognised") > 0).height]
-    return _BlockResult(findings, summary, rejects.encode(), counts,
+    return _BlockResult(lines, rejects.encode(), counts,
                         [(line, reason) for line, reason, _ in tables.rejects[:REJECTS_SHOWN]],
                         tables.first_key, tables.last_key, tables.violation)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from .screening import (BLANK_ROLE, CONDITION_SUBJECT, MAGNESIUM, OBJECT, SEVERITIES, SUBJECT,
-                        UNKNOWN, Screener)
+                        UNKNOWN, Numbering, Screener)
 
 INVOLVED = SUBJECT | OBJECT | CONDITION_SUBJECT | MAGNESIUM
 PATIENT_SCHEMA = {"p": pl.UInt32, "pid": pl.String, "line": pl.Int64, "ctx": pl.UInt32,
@@ -48,11 +48,14 @@ class Screened:
     """``matches``: p, token, s, o (item ids; o is 0 for a dose finding), rank, in output order.
     ``patients``: the block's patients with ``unrecognised`` (count), ``findings``, ``highest``
     (severity rank, null without findings) and ``n0``..``n3`` (count at each severity rank).
-    ``unknown``: p, item for every unrecognised piece, in order (see unrecognised_text)."""
+    ``unknown``: p, item for every unrecognised piece, in order (see unrecognised_text).
+    ``numbers``: what the numbers in these tables stand for. Output can be made from a Screened
+    alone, in another thread, while the Screener goes on to the next block."""
 
     matches: pl.DataFrame
     patients: pl.DataFrame
     unknown: pl.DataFrame
+    numbers: Numbering
 
 
 class Memo:
@@ -111,7 +114,8 @@ def screen_block(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFram
                                _doses(screener, involved)) if part is not None and part.height]
     matches = _ordered(screener, pl.concat(parts) if parts else pl.DataFrame(schema=_MATCH_SCHEMA))
     unknown = pieces.filter(_has(UNKNOWN)).select("p", "item")
-    return Screened(matches, _summaries(patients, contexts, unknown, matches), unknown)
+    return Screened(matches, _summaries(patients, contexts, unknown, matches), unknown,
+                    screener.numbering())
 
 
 def _has(flag: int) -> pl.Expr:
@@ -250,19 +254,20 @@ def _summaries(patients: pl.DataFrame, contexts: pl.DataFrame, unknown: pl.DataF
             .drop("unknown", "more"))
 
 
-def unrecognised_text(screener: Screener, screened: Screened, separator: str,
+def unrecognised_text(screened: Screened, separator: str,
                       each: Callable[[str], str]) -> pl.Series:
     """Per patient of ``screened.patients``, in order: the unrecognised texts (items, then
     conditions), each rendered by ``each`` and joined by ``separator``; null when none. Each
     distinct text is rendered once."""
+    numbers = screened.numbers
     ids = screened.unknown.get_column("item").unique().to_list()
-    cells = _table(((i, each(screener.items[i].cell)) for i in ids),
+    cells = _table(((i, each(numbers.items[i].cell)) for i in ids),
                    {"item": pl.UInt32, "cell": pl.String})
     items = (screened.unknown.join(cells, on="item", maintain_order="left")
              .group_by("p", maintain_order=True).agg(pl.col("cell").str.join(separator)))
     contexts = screened.patients.get_column("ctx").unique().to_list()
-    more = _table(((k, separator.join(map(each, screener.contexts[k].unknown)))
-                   for k in contexts if screener.contexts[k].unknown),
+    more = _table(((k, separator.join(map(each, numbers.contexts[k].unknown)))
+                   for k in contexts if numbers.contexts[k].unknown),
                   {"ctx": pl.UInt32, "more": pl.String})
     return (screened.patients.select("p", "ctx")
             .join(items, on="p", how="left", maintain_order="left")

@@ -70,8 +70,7 @@ def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
         schema={c: t for c, t in zip(REJECT_COLUMNS, (pl.Int64, pl.String, pl.String))},
         orient="row")
     pieces = pieces.join(patients.select("p"), on="p", maintain_order="left")
-    findings, summary = frames(screener.checker.index, screener,
-                               screen_block(screener, patients, pieces))
+    findings, summary = frames(screener.checker.index, screen_block(screener, patients, pieces))
     return FrameResult(*(_as(kind, f) for f in (findings, summary, rejects)))
 
 

@@ -77,21 +77,21 @@ class _Lines:
     def __init__(self, index: Index):
         self.cells = rule_cells(index)
 
-    def block(self, screener, screened) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    def block(self, screened) -> tuple[pl.DataFrame | None, pl.DataFrame]:
         """The findings lines and the summary lines of a block, as frames for write_lines."""
         patients = screened.patients.with_columns(
             self.text(screened.patients.get_column("pid")),
-            names=self.names(unrecognised_text(screener, screened, *self.unrecognised)))
-        return (self._findings(screener, screened.matches, patients.select("p", "pid")),
+            names=self.names(unrecognised_text(screened, *self.unrecognised)))
+        return (self._findings(screened.numbers, screened.matches, patients.select("p", "pid")),
                 self.summary_lines(patients))
 
-    def _findings(self, screener, matches: pl.DataFrame,
+    def _findings(self, numbers, matches: pl.DataFrame,
                   pids: pl.DataFrame) -> pl.DataFrame | None:
         if not matches.height:
             return None
         tokens = matches.get_column("token").unique().to_list()
-        rules = [self._rule(screener.tokens[t]) for t in tokens]
-        items = screener.items
+        rules = [self._rule(numbers.tokens[t]) for t in tokens]
+        items = numbers.items
         for i in pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list():
             if items[i].as_subject is None:
                 items[i].as_subject, items[i].as_other = self._item(items[i])
@@ -253,12 +253,12 @@ class JsonRows(_Lines):
     def text(self, column: pl.Series) -> pl.Series:
         return column.to_frame().select(self._escape(pl.col(column.name)).alias(column.name)).to_series()
 
-    def block(self, screener, screened) -> tuple[bytes, bytes]:
+    def block(self, screened) -> tuple[bytes, bytes]:
         # Control characters need json's own escapes (\u0001): rare, so left to Python.
         self._escape = json_expr
         if screened.patients.get_column("pid").str.contains(r"[\x00-\x1f]").any():
             self._escape = _python_json
-        return super().block(screener, screened)
+        return super().block(screened)
 
     def finding_columns(self) -> list:
         return [pl.concat_str(pl.lit('{"patient_id":'), "pid").alias("pid"), "head", "subject",
@@ -300,21 +300,22 @@ class JsonRows(_Lines):
         return "{" + _json_fields(REJECT_COLUMNS, (line, reason, raw)) + "}\n"
 
 
-def frames(index: Index, screener, screened) -> tuple[pl.DataFrame, pl.DataFrame]:
+def frames(index: Index, screened) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Findings and summary of a block as typed frames with the CSV outputs' columns."""
     cells = rule_cells(index)
     matches = screened.matches
     tokens = matches.get_column("token").unique().to_list()
-    rule_rows = [(t, *cells[screener.tokens[t]][0],
-                  *_worded(screener.tokens[t], cells[screener.tokens[t]][1])) for t in tokens]
+    numbers = screened.numbers
+    rule_rows = [(t, *cells[numbers.tokens[t]][0],
+                  *_worded(numbers.tokens[t], cells[numbers.tokens[t]][1])) for t in tokens]
     numbers = {"clinical_significance": pl.Int64, "drug_before_hours": pl.Float64,
                "drug_after_hours": pl.Float64}
     rules = pl.DataFrame(rule_rows, orient="row", schema={
         "token": pl.UInt32, **{c: numbers.get(c, pl.String) for c in
                                FINDING_COLUMNS[1:7] + FINDING_COLUMNS[13:]}})
     ids = pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list()
-    items = pl.DataFrame([(i, screener.items[i].cell, screener.items[i].node,
-                           screener.items[i].name) for i in ids], orient="row",
+    items = pl.DataFrame([(i, numbers.items[i].cell, numbers.items[i].node,
+                           numbers.items[i].name) for i in ids], orient="row",
                          schema={"id": pl.UInt32, "written": pl.String, "node": pl.String,
                                  "name": pl.String})
     subjects = items.rename({"written": "subject_written", "node": "subject_id",
@@ -331,7 +332,7 @@ def frames(index: Index, screener, screened) -> tuple[pl.DataFrame, pl.DataFrame
         patient_id="pid", line="line", highest_severity=_severity_names(),
         findings="findings", **{name: f"n{r}" for r, name in enumerate(SEVERITIES)},
         items="items", unrecognised="unrecognised",
-        unrecognised_items=unrecognised_text(screener, screened, UNRECOGNISED_JOIN, str)
+        unrecognised_items=unrecognised_text(screened, UNRECOGNISED_JOIN, str)
         .fill_null(""),
         rejected_rows="rejected")
     return findings, summary

@@ -83,6 +83,17 @@ class WordedRule(str):
         return worded
 
 
+@dataclass(frozen=True)
+class Numbering:
+    """What a Screener's numbers stand for: items, contexts and rules (tokens) by number. The
+    lists only grow until the Screener resets, and a reset starts new lists, so a Numbering
+    taken after a block stays valid for that block's tables."""
+
+    items: list[Item]
+    contexts: list[Context]
+    tokens: list[str]
+
+
 BLANK = Item("", "", flags=BLANK_ROLE)  # an empty piece of a cell ("a;;b"): not an item
 
 
@@ -133,6 +144,9 @@ class Screener:
         self.limit_mg: list[float | None] = []
         self._item_doses: dict[str, Any] = {}
         self._doses: dict[tuple, list[tuple[int, int]]] = {}
+
+    def numbering(self) -> Numbering:
+        return Numbering(self.items, self.contexts, self.tokens)
 
     def start_block(self) -> None:
         if max(map(len, (self.items, self._context_ids, self._doses))) >= CACHE_LIMIT:
