@@ -40,7 +40,8 @@ def main() -> None:
     times = {"start-up (imports, rules)": time.perf_counter() - start}
     line = 2
     for block in tabular.read_blocks(stream):
-        screener.start_block()
+        if screener.full():
+            screener.reset()
         for stage, step in (("read (lines, fields, pieces, items)",
                              lambda: screen_wide.read_wide(block, line, layout, "utf-8", screener)),
                             ("match and count", lambda: columnar.screen_block(

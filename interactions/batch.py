@@ -345,7 +345,7 @@ def _results(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions) -
         threshold = gc.get_threshold()
         _init_worker(layout, options, inline=True)
         try:
-            yield from map(_screen_block, blocks)
+            yield from _pipelined(blocks)
         finally:
             gc.unfreeze()
             gc.set_threshold(*threshold)
@@ -363,27 +363,60 @@ def _results(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions) -
             yield pending.popleft().get()
 
 
+def _pipelined(blocks: Iterable[_Block]) -> Iterator[_BlockResult]:
+    """Read a block in this thread while a thread of its own screens the block before (and the
+    writer thread writes the one before that): most of the work is polars', which runs outside
+    Python's lock. Reading and screening keep to the Screener state each owns (see Screener);
+    when it is full, screening finishes before it is reset."""
+    screener: Screener = _worker["screener"]
+    with ThreadPoolExecutor(max_workers=1) as screening:
+        pending = None
+        for block in blocks:
+            if screener.full():
+                if pending is not None:
+                    yield pending.result()
+                    pending = None
+                screener.reset()
+            tables = _read_block(block)
+            if pending is not None:
+                yield pending.result()
+            pending = screening.submit(_finish_block, tables)
+        if pending is not None:
+            yield pending.result()
+
+
 def _screen_block(block: _Block) -> _BlockResult:
+    """A block, read and screened, in a worker process."""
+    screener: Screener = _worker["screener"]
+    if screener.full():
+        screener.reset()
+    return _finish_block(_read_block(block))
+
+
+def _read_block(block: _Block) -> Tables:
     layout: Layout = _worker["layout"]
     options: ScreenOptions = _worker["options"]
     screener: Screener = _worker["screener"]
-    screener.start_block()
     if layout.layout == "wide":
-        tables = read_wide(block.payload, block.first_line, layout, options.encoding, screener)
+        return read_wide(block.payload, block.first_line, layout, options.encoding, screener)
+    if isinstance(block.payload, bytes):
+        lines, bad = decode_lines(block.payload, options.encoding)
     else:
-        if isinstance(block.payload, bytes):
-            lines, bad = decode_lines(block.payload, options.encoding)
-        else:
-            lines, bad = block.payload, {}
-        numbers = block.numbers or range(block.first_line, block.first_line + len(lines))
-        tables = _long(lines, numbers, bad, layout, screener)
+        lines, bad = block.payload, {}
+    numbers = block.numbers or range(block.first_line, block.first_line + len(lines))
+    return _long(lines, numbers, bad, layout, screener)
+
+
+def _finish_block(tables: Tables) -> _BlockResult:
+    """Screen a block's tables; the output lines are made later (in this process, by the writer
+    thread) or now (in a worker process, which sends bytes back)."""
     rows = _worker["rows"]
-    screened = screen_block(screener, tables.patients, tables.pieces)
+    screened = screen_block(_worker["screener"], tables.patients, tables.pieces)
     if not tables.patients.height:
         lines = (None, None)
     elif _worker["inline"]:
         lines = partial(rows.block, screened)
-    else:  # a worker process sends bytes back
+    else:
         lines = tuple(map(lines_bytes, rows.block(screened)))
     rejects = "".join(rows.reject(line, reason, raw_for_rejects(raw))
                       for line, reason, raw in tables.rejects)

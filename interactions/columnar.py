@@ -81,6 +81,12 @@ class Memo:
             found = frame.join(self.table, on=self.keys, how="left", maintain_order="left")
         return found.drop("asked")
 
+    def lookup(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with the answer columns added, for memos that answer each key once. Only the
+        key columns go through the join; the others stay where they are."""
+        answers = self.join(frame.select(self.keys)).drop(self.keys)
+        return frame.hstack(answers)
+
 
 def memo(screener: Screener, name: str, keys: dict, values: dict,
          answer: Callable[..., Iterable[tuple]]) -> Memo:
@@ -95,7 +101,7 @@ def resolve_pieces(screener: Screener, pieces: pl.DataFrame) -> pl.DataFrame:
     table = memo(screener, "pieces", {"piece": pl.String},
                  {"item": pl.UInt32, "flags": pl.UInt8, "code": pl.Int32},
                  lambda piece: [(i.id, i.flags, i.code) for i in (screener.item(piece),)])
-    return table.join(pieces)
+    return table.lookup(pieces)
 
 
 def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:
@@ -134,13 +140,13 @@ def _pair_key(left: str, right: str) -> pl.Expr:
 
 
 def _contexts(screener: Screener, patients: pl.DataFrame) -> pl.DataFrame:
-    """p, ctx, age, sex and what a context number stands for: ``kind`` (its set of conditions,
-    null without any), ``pregnant``, ``more`` (how many condition texts were not recognised)."""
+    """p, ctx, age, sex and what a context number stands for: ``written`` (its conditions, see
+    Context.written), ``pregnant``, ``more`` (how many condition texts were not recognised)."""
     table = memo(screener, "context numbers", {"ctx": pl.UInt32},
-                 {"kind": pl.UInt32, "pregnant": pl.Boolean, "more": pl.Int64},
-                 lambda k: [(screener.contexts[k].kind, screener.contexts[k].pregnant,
+                 {"written": pl.UInt32, "pregnant": pl.Boolean, "more": pl.Int64},
+                 lambda k: [(screener.contexts[k].written, screener.contexts[k].pregnant,
                              len(screener.contexts[k].unknown))])
-    return table.join(patients)
+    return table.lookup(patients)
 
 
 def _pairs(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
@@ -165,20 +171,13 @@ def _pairs(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
 
 
 def _conditions(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
-    subjects = involved.filter(_has(CONDITION_SUBJECT) & pl.col("kind").is_not_null())
+    subjects = involved.filter(_has(CONDITION_SUBJECT) & pl.col("written").is_not_null())
     if not subjects.height:
         return None
-    # The rules depend on the item and the set of conditions (kind); the condition item that
-    # is named depends on how the patient wrote it (ctx).
-    rules = memo(screener, "conditions", {"held": pl.UInt64},
-                 {"token": pl.UInt32, "k": pl.UInt32},
-                 lambda held: screener.on_conditions(held >> 32, held & 0xFFFFFFFF))
-    named = memo(screener, "condition items", {"written": pl.UInt64}, {"o": pl.UInt32},
-                 lambda written: [(screener.condition_item(written >> 32, written & 0xFFFFFFFF),)])
-    hits = (rules.join(subjects.select("p", "ctx", s="item", held=_pair_key("code", "kind")))
-            .filter(pl.col("token").is_not_null()))
-    return named.join(hits.select("p", "token", "s", written=_pair_key("ctx", "k"))).select(
-        "p", "token", "s", "o")
+    rules = memo(screener, "conditions", {"key": pl.UInt64}, {"token": pl.UInt32, "o": pl.UInt32},
+                 lambda key: screener.on_conditions(key >> 32, key & 0xFFFFFFFF))
+    return (rules.join(subjects.select("p", s="item", key=_pair_key("code", "written")))
+            .filter(pl.col("token").is_not_null()).select("p", "token", "s", "o"))
 
 
 def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
@@ -211,31 +210,50 @@ def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
 
 def _ordered(screener: Screener, matches: pl.DataFrame) -> pl.DataFrame:
     """Sorted as check sorts findings: by severity, rule id, then subject and other item (node,
-    then text as written). The block's distinct rules and items are put in that order here, in
-    Python, so that polars sorts integers."""
+    then text as written). Rules and items get their places in that order in Python (Order), so
+    that polars sorts integers."""
     if not matches.height:
         return matches.with_columns(rank=pl.lit(0, dtype=pl.Int8))
-    tokens = matches.get_column("token").unique().to_list()
-    rules = _table(zip(tokens, _dense_order(tokens, lambda t: (screener.rank[screener.tokens[t]],
-                                                              str(screener.tokens[t]))),
-                       (screener.rank[screener.tokens[t]] for t in tokens)),
-                   {"token": pl.UInt32, "rule_order": pl.UInt32, "rank": pl.Int8})
-    ids = pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list()
-    items = _table(zip(ids, _dense_order(ids, lambda i: screener.items[i].order)),
-                   {"s": pl.UInt32, "s_order": pl.UInt32})
-    return (matches.join(rules, on="token")
-            .join(items, on="s")
-            .join(items.rename({"s": "o", "s_order": "o_order"}), on="o")
-            .sort("p", "rule_order", "s_order", "o_order")
+    rules = _order(screener, "rule order", lambda t: (screener.rank[screener.tokens[t]],
+                                                      str(screener.tokens[t])))
+    items = _order(screener, "item order", lambda i: screener.items[i].order)
+    ranks = rules.places(matches.get_column("token")).with_columns(
+        rank=pl.col("number").map_elements(lambda t: screener.rank[screener.tokens[t]],
+                                           return_dtype=pl.Int8))
+    places = items.places(pl.concat([matches.get_column("s"), matches.get_column("o")]))
+    return (matches.join(ranks.rename({"number": "token", "place": "rule_place"}), on="token")
+            .join(places.rename({"number": "s", "place": "s_place"}), on="s")
+            .join(places.rename({"number": "o", "place": "o_place"}), on="o")
+            .sort("p", "rule_place", "s_place", "o_place")
             .select("p", "token", "s", "o", "rank"))
 
 
-def _dense_order(keys: list, sort_key: Callable) -> list[int]:
-    """Each key's place under sort_key, equal sort keys sharing a place."""
-    places: dict = {}
-    for value in sorted(map(sort_key, keys)):
-        places.setdefault(value, len(places))
-    return [places[sort_key(key)] for key in keys]
+class Order:
+    """Places under a sort key for the numbers (rules or items) seen so far: equal keys share a
+    place. Kept as a table and worked out again only when new numbers come."""
+
+    def __init__(self, sort_key: Callable[[int], tuple]):
+        self.sort_key = sort_key
+        self.table = pl.DataFrame(schema={"number": pl.UInt32, "place": pl.UInt32})
+
+    def places(self, numbers: pl.Series) -> pl.DataFrame:
+        """number, place for every number known so far, ``numbers`` included."""
+        if not numbers.is_in(self.table.get_column("number").implode()).all():
+            known = set(self.table.get_column("number").to_list()) | set(numbers.unique().to_list())
+            keys = {number: self.sort_key(number) for number in known}
+            places: dict = {}
+            for key in sorted(keys.values()):
+                places.setdefault(key, len(places))
+            self.table = _table(((n, places[key]) for n, key in keys.items()),
+                                self.table.schema)
+        return self.table
+
+
+def _order(screener: Screener, name: str, sort_key: Callable[[int], tuple]) -> Order:
+    found = screener.memos.get(name)
+    if found is None:
+        found = screener.memos[name] = Order(sort_key)
+    return found
 
 
 def _summaries(patients: pl.DataFrame, contexts: pl.DataFrame, unknown: pl.DataFrame,
@@ -264,7 +282,8 @@ def unrecognised_text(screened: Screened, separator: str,
     cells = _table(((i, each(numbers.items[i].cell)) for i in ids),
                    {"item": pl.UInt32, "cell": pl.String})
     items = (screened.unknown.join(cells, on="item", maintain_order="left")
-             .group_by("p", maintain_order=True).agg(pl.col("cell").str.join(separator)))
+             .group_by("p", maintain_order=True).agg("cell")  # then join: much faster in polars
+             .with_columns(pl.col("cell").list.join(separator)))
     contexts = screened.patients.get_column("ctx").unique().to_list()
     more = _table(((k, separator.join(map(each, numbers.contexts[k].unknown)))
                    for k in contexts if numbers.contexts[k].unknown),

@@ -308,10 +308,10 @@ def frames(index: Index, screened) -> tuple[pl.DataFrame, pl.DataFrame]:
     numbers = screened.numbers
     rule_rows = [(t, *cells[numbers.tokens[t]][0],
                   *_worded(numbers.tokens[t], cells[numbers.tokens[t]][1])) for t in tokens]
-    numbers = {"clinical_significance": pl.Int64, "drug_before_hours": pl.Float64,
-               "drug_after_hours": pl.Float64}
+    typed = {"clinical_significance": pl.Int64, "drug_before_hours": pl.Float64,
+             "drug_after_hours": pl.Float64}
     rules = pl.DataFrame(rule_rows, orient="row", schema={
-        "token": pl.UInt32, **{c: numbers.get(c, pl.String) for c in
+        "token": pl.UInt32, **{c: typed.get(c, pl.String) for c in
                                FINDING_COLUMNS[1:7] + FINDING_COLUMNS[13:]}})
     ids = pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list()
     items = pl.DataFrame([(i, numbers.items[i].cell, numbers.items[i].node,

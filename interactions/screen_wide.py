@@ -148,7 +148,7 @@ def checked_rows(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
                     {"ctx": pl.UInt32, "context_reason": pl.String},
                     lambda *key: [(found, None) if isinstance(found, int) else (None, found)
                                   for found in (screener.context_id(*key),)])
-    rows = contexts.join(rows)
+    rows = contexts.lookup(rows)
     for found in (ages, sexes):
         if found.height:  # a join only when some value is bad
             rows = rows.join(found, on=found.columns[0], how="left", maintain_order="left")

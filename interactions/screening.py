@@ -59,16 +59,16 @@ class Item:
 @dataclass(frozen=True)
 class Context:
     """The condition side of a patient: condition nodes in the engine's order, their items, the
-    condition texts that were not recognised (output-ready), every node they imply, and
-    ``kind``: the number of its set of condition nodes (None without any), which is all that
-    condition rules depend on."""
+    condition texts that were not recognised (output-ready), every node they imply, and the
+    number of its conditions as written (``written``, None without any): condition findings
+    depend on nothing else."""
 
     ids: tuple[str, ...]
     conditions: tuple[Item, ...]
     unknown: tuple[str, ...]
     pregnant: bool = False
     held: frozenset[str] = frozenset()
-    kind: int | None = None
+    written: int | None = None
 
 
 class WordedRule(str):
@@ -132,8 +132,9 @@ class Screener:
         self.items: list[Item] = [BLANK]
         self.contexts: list[Context] = []
         self._context_ids: dict[tuple[str, str, str], int | str] = {}
-        self._kinds: dict[tuple[str, ...], int] = {}  # Context.kind by condition nodes
-        self._kind_ids: list[tuple[str, ...]] = []
+        self._conditions: dict[tuple[str, str], Item] = {}
+        self._written: dict[tuple[Item, ...], int] = {}  # Context.written, and back
+        self._written_list: list[tuple[Item, ...]] = []
         self.tokens: list[str] = []
         # columnar.Memo tables of the answers below, by name: they ask each question once, so
         # the methods below keep no caches of their own beyond the numbering.
@@ -148,9 +149,9 @@ class Screener:
     def numbering(self) -> Numbering:
         return Numbering(self.items, self.contexts, self.tokens)
 
-    def start_block(self) -> None:
-        if max(map(len, (self.items, self._context_ids, self._doses))) >= CACHE_LIMIT:
-            self.reset()
+    def full(self) -> bool:
+        """Whether it is time to reset (between blocks)."""
+        return max(map(len, (self.items, self._context_ids, self._doses))) >= CACHE_LIMIT
 
     # -- strings, resolved once ----------------------------------------------------------------
 
@@ -210,15 +211,22 @@ class Screener:
         implied, _ = self.checker.resolve_conditions(PatientContext(egfr=egfr, pregnant=pregnant))
         found += implied
         ids = tuple(c.id for c in found)
-        kind = self._kinds.get(ids)
-        if kind is None and ids:
-            kind = self._kinds[ids] = len(self._kind_ids)
-            self._kind_ids.append(ids)
-        return Context(ids,
-                       tuple(self._register(Item(c.input, self.safe(c.input), c.id, c.name))
-                             for c in found),
-                       tuple(self.safe(u.input) for u in unknown), pregnant,
-                       self.checker.held_conditions(ids), kind)
+        conditions = tuple(map(self._condition_item, found))
+        written = self._written.get(conditions)
+        if written is None and conditions:
+            written = self._written[conditions] = len(self._written_list)
+            self._written_list.append(conditions)
+        return Context(ids, conditions, tuple(self.safe(u.input) for u in unknown), pregnant,
+                       self.checker.held_conditions(ids), written)
+
+    def _condition_item(self, condition) -> Item:
+        """One item per condition as written: contexts that share a condition share its item."""
+        key = (condition.input, condition.id)
+        found = self._conditions.get(key)
+        if found is None:
+            found = self._conditions[key] = self._register(
+                Item(condition.input, self.safe(condition.input), condition.id, condition.name))
+        return found
 
     def split(self, cell: str) -> list[str]:
         first, *others = self.separators
@@ -243,16 +251,13 @@ class Screener:
         obj, route = self.code_nodes[object_code]
         return tuple(map(self.token, self.checker.pair_rules(subject, obj, route)))
 
-    def on_conditions(self, code: int, kind: int) -> list[tuple[int, int]]:
-        """(rule token, place of the condition in the context) for an item in a patient whose
-        conditions are of this kind (see Context.kind; condition_item names the condition)."""
+    def on_conditions(self, code: int, written: int) -> list[tuple[int, int]]:
+        """(rule token, condition item id) for an item in a patient whose conditions as written
+        are number ``written`` (see Context.written)."""
         node, route = self.code_nodes[code]
-        return [(self.token(rule_id), k)
-                for rule_id, k in self.checker.condition_rules(node, route, self._kind_ids[kind])]
-
-    def condition_item(self, context: int, k: int) -> int:
-        """The item id of a context's k-th condition, as the patient wrote it."""
-        return self.contexts[context].conditions[k].id
+        conditions = self._written_list[written]
+        return [(self.token(rule_id), conditions[k].id) for rule_id, k in
+                self.checker.condition_rules(node, route, tuple(c.node for c in conditions))]
 
     def applies(self, token: int, context: int) -> bool:
         """False for a rule that applies only in a condition the patient does not have."""
