@@ -2,7 +2,7 @@
 
 A block is two tables: ``patients`` (one row each: ``p`` its position, ``pid``, ``line``, ``ctx``
 its context number, ``age``, ``sex``, ``rejected``, ``items``; see PATIENT_SCHEMA) and ``pieces`` (one row per piece of a
-medication cell, in order: ``p``, ``pos``, ``piece``). Every distinct piece, pair of items,
+medication cell, in order: ``p``, ``pos`` and, once resolved, ``item``, ``flags``, ``code``). Every distinct piece, pair of items,
 (item, condition set) and dose question goes through the Screener, in Python, once; everything
 per patient or per piece is a polars expression on integer columns. The matches come out in
 ``check``'s order.
@@ -97,11 +97,12 @@ def memo(screener: Screener, name: str, keys: dict, values: dict,
 
 
 def resolve_pieces(screener: Screener, pieces: pl.DataFrame) -> pl.DataFrame:
-    """Add ``item``, ``flags`` and ``code`` to each piece; each distinct piece is resolved once."""
+    """``item``, ``flags`` and ``code`` in place of each piece's text (which is not needed
+    again, and would keep the block's text in memory); each distinct piece is resolved once."""
     table = memo(screener, "pieces", {"piece": pl.String},
                  {"item": pl.UInt32, "flags": pl.UInt8, "code": pl.Int32},
                  lambda piece: [(i.id, i.flags, i.code) for i in (screener.item(piece),)])
-    return table.lookup(pieces)
+    return table.lookup(pieces).drop("piece")
 
 
 def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:

@@ -31,6 +31,7 @@ SUMMARY_COLUMNS = (
 )
 REJECT_COLUMNS = ("line", "reason", "raw")
 UNRECOGNISED_JOIN = "; "
+_LINES_AT_ONCE = 512  # findings lines joined into one bytes object
 
 # NCPDP DUR reason-for-service codes and clinical significance codes used in pharmacy claims.
 DUR_REASON = {"drug-supplement": "DD", "supplement-supplement": "DD", "drug-condition": "MC",
@@ -70,15 +71,23 @@ def _worded(rule_id: str, tail: tuple) -> tuple:
 
 
 class _Lines:
-    """Output lines for a screened block. Every rule and item is rendered once (``_rule``;
-    ``_item``, kept on the item) and joined to the matches as columns of ready text, which
-    polars' CSV writer, quoting nothing, puts side by side with commas."""
+    """Output lines for a screened block. A findings line is made of five parts: the patient's,
+    the rule's (before the items), the subject's, the other item's, and the rule's (after the
+    items). Each rule and item is rendered once, as bytes, and Python joins the parts (a copy
+    of memory: several times faster than polars' CSV writer on long text). Summary lines are columns of
+    ready text that polars' CSV writer, quoting nothing, puts side by side with commas."""
+
+    prefix = ""  # what comes before the patient id in a findings line
 
     def __init__(self, index: Index):
         self.cells = rule_cells(index)
+        # Rendered parts by number (heads and tails by rule, subjects and others by item), kept
+        # until the Screener's numbering starts anew.
+        self._parts: tuple[dict[int, bytes], ...] = ({}, {}, {}, {})
+        self._numbered: list | None = None
 
-    def block(self, screened) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-        """The findings lines and the summary lines of a block, as frames for write_lines."""
+    def block(self, screened) -> tuple[Iterator[bytes] | None, pl.DataFrame]:
+        """The findings lines and the summary lines of a block, for write_lines."""
         patients = screened.patients.with_columns(
             self.text(screened.patients.get_column("pid")),
             names=self.names(unrecognised_text(screened, *self.unrecognised)))
@@ -86,50 +95,54 @@ class _Lines:
                 self.summary_lines(patients))
 
     def _findings(self, numbers, matches: pl.DataFrame,
-                  pids: pl.DataFrame) -> pl.DataFrame | None:
+                  pids: pl.DataFrame) -> Iterator[bytes] | None:
         if not matches.height:
             return None
-        tokens = matches.get_column("token").unique().to_list()
-        rules = [self._rule(numbers.tokens[t]) for t in tokens]
-        items = numbers.items
+        if numbers.items is not self._numbered:  # the Screener was reset: numbers mean anew
+            self._parts = ({}, {}, {}, {})
+            self._numbered = numbers.items
+        heads, tails, subjects, others = self._parts
+        for t in matches.get_column("token").unique().to_list():
+            if t not in heads:
+                heads[t], tails[t] = (f"{part}{end}".encode()
+                                      for part, end in zip(self._rule(numbers.tokens[t]), ",\n"))
         for i in pl.concat([matches.get_column("s"), matches.get_column("o")]).unique().to_list():
-            if items[i].as_subject is None:
-                items[i].as_subject, items[i].as_other = self._item(items[i])
-        lines = (matches.join(pids, on="p", maintain_order="left")
-                 .join(_strings(dict(zip(tokens, (h for h, _ in rules))), "head"),
-                       left_on="token", right_on="key", maintain_order="left")
-                 .join(_strings({i: items[i].as_subject for i in
-                                 matches.get_column("s").unique().to_list()}, "subject"),
-                       left_on="s", right_on="key", maintain_order="left")
-                 .join(_strings({i: items[i].as_other for i in
-                                 matches.get_column("o").unique().to_list()}, "other"),
-                       left_on="o", right_on="key", maintain_order="left")
-                 .join(_strings(dict(zip(tokens, (t for _, t in rules))), "tail"),
-                       left_on="token", right_on="key", maintain_order="left"))
-        return lines.select(self.finding_columns())
-
-    def finding_columns(self) -> list:
-        return ["pid", "head", "subject", "other", "tail"]
+            if i not in subjects:
+                subjects[i], others[i] = (f"{part},".encode()
+                                          for part in self._item(numbers.items[i]))
+        columns = [matches.select("p").join(pids, on="p", maintain_order="left")
+                   .select(pl.concat_str(pl.lit(self.prefix), "pid", pl.lit(","))
+                           .cast(pl.Binary)).to_series().to_list()]
+        for name, parts in (("token", heads), ("s", subjects), ("o", others), ("token", tails)):
+            columns.append(list(map(parts.__getitem__, matches.get_column(name).to_list())))
+        parts = [b""] * (len(columns) * matches.height)
+        for k, column in enumerate(columns):
+            parts[k::len(columns)] = column
+        # Joined a few hundred kB at a time, as they are written: memory the allocator can hand
+        # out again at once, where a block's megabytes in one piece would be fresh pages.
+        step = len(columns) * _LINES_AT_ONCE
+        return (b"".join(parts[start:start + step]) for start in range(0, len(parts), step))
 
 
-def _strings(pairs: dict, name: str) -> pl.DataFrame:
-    """A lookup table from integer keys to rendered text."""
-    return pl.DataFrame({"key": list(pairs), name: list(pairs.values())},
-                        schema={"key": pl.UInt32, name: pl.String})
-
-
-def write_lines(lines: pl.DataFrame | bytes | None, out: IO[bytes]) -> None:
-    """Write lines as block() made them (cells of ready text, comma-separated, a line per row)
-    or as bytes (lines_bytes)."""
+def write_lines(lines: pl.DataFrame | Iterator[bytes] | bytes | None, out: IO[bytes]) -> None:
+    """Write lines as block() made them: cells of ready text (comma-separated, a line per
+    row), or bytes, whole or in pieces."""
     if isinstance(lines, pl.DataFrame):
         if lines.height:
             lines.write_csv(out, include_header=False, quote_style="never")
-    elif lines:
+    elif isinstance(lines, bytes):
         out.write(lines)
+    elif lines is not None:
+        for chunk in lines:
+            out.write(chunk)
 
 
-def lines_bytes(lines: pl.DataFrame | None) -> bytes:
+def lines_bytes(lines: pl.DataFrame | Iterator[bytes] | bytes | None) -> bytes:
     """Lines as bytes, to send from a worker process."""
+    if lines is None or isinstance(lines, bytes):
+        return lines or b""
+    if not isinstance(lines, pl.DataFrame):
+        return b"".join(lines)
     out = io.BytesIO()
     write_lines(lines, out)
     return out.getvalue()
@@ -236,6 +249,8 @@ def _python_json(text: pl.Expr) -> pl.Expr:
 class JsonRows(_Lines):
     """One JSON object per line, keys in column order; numbers stay numbers."""
 
+    prefix = '{"patient_id":'
+
     unrecognised = (",", _dumps)
     names = staticmethod(lambda text: "[" + text.fill_null("") + "]")
 
@@ -259,10 +274,6 @@ class JsonRows(_Lines):
         if screened.patients.get_column("pid").str.contains(r"[\x00-\x1f]").any():
             self._escape = _python_json
         return super().block(screened)
-
-    def finding_columns(self) -> list:
-        return [pl.concat_str(pl.lit('{"patient_id":'), "pid").alias("pid"), "head", "subject",
-                "other", "tail"]
 
     def _rule(self, rule_id: str) -> tuple[str, str]:
         head, tail = self.rules[rule_id]

@@ -41,11 +41,9 @@ class Item:
     """One distinct string as written (``cell``: ready for output), and what it resolved to.
 
     ``id`` is its row in the screener's item table; ``flags`` its roles (the constants above), so
-    items no rule mentions cost nothing after their first sighting. The ``as_*`` slots are filled
-    by an output format with its own rendering of the item, once."""
+    items no rule mentions cost nothing after their first sighting."""
 
-    __slots__ = ("id", "written", "cell", "node", "name", "route", "code", "flags", "order",
-                 "as_subject", "as_other")
+    __slots__ = ("id", "written", "cell", "node", "name", "route", "code", "flags", "order")
 
     def __init__(self, written: str, cell: str, node: str | None = None, name: str | None = None,
                  route: str = "any", code: int = -1, flags: int = 0):
@@ -53,7 +51,6 @@ class Item:
         self.written, self.cell, self.node, self.name, self.route = written, cell, node, name, route
         self.code, self.flags = code, flags
         self.order = (node or "", written)  # how check orders findings on the same rule
-        self.as_subject = self.as_other = None
 
 
 @dataclass(frozen=True)
