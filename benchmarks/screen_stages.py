@@ -43,7 +43,7 @@ def main() -> None:
         if screener.full():
             screener.reset()
         for stage, step in (("read (lines, fields, pieces, items)",
-                             lambda: screen_wide.read_wide(block, line, layout, "utf-8", screener)),
+                             lambda: screen_wide.resolve_wide(screen_wide.parse_wide(block, line, layout, "utf-8"), screener)),
                             ("match and count", lambda: columnar.screen_block(
                                 screener, tables.patients, tables.pieces)),
                             ("render lines", lambda: [screen_format.write_lines(lines, io.BytesIO())

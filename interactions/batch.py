@@ -27,7 +27,7 @@ from .index import load_index
 from .engine import Checker
 from .screen_format import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
     lines_bytes, write_lines
-from .screen_wide import read_wide
+from .screen_wide import parse_wide, resolve_wide
 from .screening import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
 from .tabular import AtomicOutput, Layout, RowError, decode_lines, detect_layout, neutralise, \
     open_input, parse_line, raw_for_rejects, read_blocks, read_header
@@ -365,9 +365,9 @@ def _results(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions) -
 
 def _pipelined(blocks: Iterable[_Block]) -> Iterator[_BlockResult]:
     """Read a block in this thread while a thread of its own screens the block before (and the
-    writer thread writes the one before that): most of the work is polars', which runs outside
-    Python's lock. Reading and screening keep to the Screener state each owns (see Screener);
-    when it is full, screening finishes before it is reset."""
+    writer thread writes the one before that, see _run): most of the work is polars', which
+    runs outside Python's lock. Reading and screening keep to the Screener state each owns (see
+    Screener); when it is full, screening finishes before it is reset."""
     screener: Screener = _worker["screener"]
     with ThreadPoolExecutor(max_workers=1) as screening:
         pending = None
@@ -395,12 +395,13 @@ def _screen_block(block: _Block) -> _BlockResult:
 
 def _read_block(block: _Block) -> Tables:
     layout: Layout = _worker["layout"]
-    options: ScreenOptions = _worker["options"]
+    encoding = _worker["options"].encoding
     screener: Screener = _worker["screener"]
     if layout.layout == "wide":
-        return read_wide(block.payload, block.first_line, layout, options.encoding, screener)
+        return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding),
+                            screener)
     if isinstance(block.payload, bytes):
-        lines, bad = decode_lines(block.payload, options.encoding)
+        lines, bad = decode_lines(block.payload, encoding)
     else:
         lines, bad = block.payload, {}
     numbers = block.numbers or range(block.first_line, block.first_line + len(lines))

@@ -6,6 +6,7 @@ Exit codes: 0 nothing found and everything recognised; 1 findings or unrecognise
 
 from __future__ import annotations
 
+import gc
 import sys
 from enum import Enum
 from pathlib import Path
@@ -442,3 +443,7 @@ def main() -> None:
         err.print(f"Error: internal error ({type(exc).__name__}: {exc}); "
                   "re-run with --verbose for details.", markup=False)
         sys.exit(2)
+    finally:
+        # The process ends here: spare the interpreter's last collections a walk over every
+        # rule, model and cache (a tenth of a second of shutdown).
+        gc.freeze()

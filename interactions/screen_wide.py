@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -23,47 +24,71 @@ WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u
 ROLES = ("patient", "medications", "conditions", "egfr", "pregnant", "age", "sex")
 
 
-def read_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
-              screener: Screener) -> Tables:
+@dataclass
+class Parsed:
+    """A block's lines read into fields, before anything is asked of the Screener: ``fields``
+    (p and one column per field, for the lines that could be read), ``pieces`` (p, pos, piece:
+    the medication cells split), the reasons for the lines that could not be read, the raw
+    lines (for rejects) and the number of blank lines."""
+
+    layout: Layout
+    first_line: int
+    lines: pl.Series | list[str]
+    fields: pl.DataFrame
+    pieces: pl.DataFrame
+    problems: dict[int, str]
+    blank: int
+
+
+def parse_wide(block: bytes, first_line: int, layout: Layout, encoding: str) -> Parsed:
+    """The first half of reading a block: needs nothing but the block, so it can run ahead."""
     lines, bad, data = _lines(block, encoding)
     raw = pl.Series("raw", lines, dtype=pl.String)
-    plain = _plain(raw, layout)
+    names = [f"f{i}" for i in range(layout.width)]
+    parsed = _read_whole(data, layout, names, len(raw))
+    plain = _plain(raw, layout, parsed)
     if len(raw) and raw.str.len_bytes().max() > MAX_LINE_CHARS:
         plain = plain & (raw.str.len_chars() <= MAX_LINE_CHARS)
     if bad:
         plain = plain & ~pl.int_range(len(raw), dtype=pl.UInt32, eager=True).is_in(list(bad))
     problems: dict[int, str] = {}
-    names = [f"f{i}" for i in range(layout.width)]
-    if data is not None and plain.all():
-        fields = _read(data, layout, names).with_row_index("p")
+    if parsed is not None and plain.all():
+        fields = parsed
     else:
-        fields = _fields(raw, plain, layout, names, bad, problems)
-    cols = {role: (pl.col(f"f{layout.columns[role]}") if role in layout.columns else pl.lit(""))
-            for role in ROLES}
-    first, *others = screener.separators
-    meds = cols["medications"]
+        fields = _fields(raw, plain, layout, names, bad, problems, parsed)
+    first, *others = layout.item_separators
+    meds = _column(layout, "medications")
     for sep in others:
         meds = meds.str.replace_all(sep, first, literal=True)
-    listed = fields.select("p", piece=meds.str.split(first))
-    pieces = resolve_pieces(screener, listed.explode("piece").with_row_index("pos"))
-    counts = listed.select("p", items=pl.col("piece").list.len().cast(pl.Int64))
-    blank = pieces.filter((pl.col("flags") & BLANK_ROLE) != 0)
-    if blank.height:  # "a;;b": the empty piece is not an item
-        counts = counts.join(blank.group_by("p").len(), on="p", how="left",
-                             maintain_order="left").select(
-            "p", items=pl.col("items") - pl.col("len").fill_null(0))
-    rows = checked_rows(fields.select("p", pid=cols["patient"].str.strip_chars(WHITESPACE),
-                                      conditions=cols["conditions"], egfr=cols["egfr"],
-                                      pregnant=cols["pregnant"], age=cols["age"], sex=cols["sex"])
-                        .with_columns(counts.get_column("items")), screener)
+    pieces = fields.select("p", piece=meds.str.split(first)).explode("piece").with_row_index("pos")
+    if "medications" in layout.columns:  # split into pieces: the cells are not needed again
+        fields = fields.drop(f"f{layout.columns['medications']}")
+    return Parsed(layout, first_line, lines, fields, pieces, problems, int((raw == "").sum()))
+
+
+def resolve_wide(parsed: Parsed, screener: Screener) -> Tables:
+    """The second half: pieces and cells resolved (once per distinct value), rows checked."""
+    fields, problems, first_line = parsed.fields, dict(parsed.problems), parsed.first_line
+    pieces = resolve_pieces(screener, parsed.pieces)
+    counts = pieces.filter((pl.col("flags") & BLANK_ROLE) == 0).group_by("p").len()
+    rows = checked_rows(fields.select(
+        "p", pid=_column(parsed.layout, "patient").str.strip_chars(WHITESPACE),
+        **{role: _column(parsed.layout, role) for role in ROLES[2:]}).join(
+        counts, on="p", how="left", maintain_order="left").with_columns(
+        items=pl.col("len").fill_null(0).cast(pl.Int64)).drop("len"), screener)
     problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
     patients = rows.filter(pl.col("reason").is_null()).select(
         "p", "pid", line=(pl.col("p").cast(pl.Int64) + first_line), ctx="ctx", age="age",
         sex="sex", rejected=pl.lit(0, dtype=pl.Int64), items="items")
     if problems:
         pieces = pieces.filter(~pl.col("p").is_in(list(problems)))
-    rejects = [(first_line + k, problems[k], lines[k]) for k in sorted(problems)]
-    return Tables(patients, pieces, rejects, int((raw == "").sum()))
+    rejects = [(first_line + k, problems[k], parsed.lines[k]) for k in sorted(problems)]
+    return Tables(patients, pieces, rejects, parsed.blank)
+
+
+def _column(layout: Layout, role: str) -> pl.Expr:
+    """A role's field, or an empty cell where the file has no such column."""
+    return pl.col(f"f{layout.columns[role]}") if role in layout.columns else pl.lit("")
 
 
 def _read(data: bytes, layout: Layout, names: list[str]) -> pl.DataFrame:
@@ -71,33 +96,58 @@ def _read(data: bytes, layout: Layout, names: list[str]) -> pl.DataFrame:
                        infer_schema=False, empty_string_is_null=False, new_columns=names)
 
 
+def _read_whole(data: bytes | None, layout: Layout, names: list[str],
+                lines: int) -> pl.DataFrame | None:
+    """p and the fields of every line, when polars reads the block as one row per line (a
+    quote left open joins lines; a line with too many fields stops it); else None. Which rows
+    can be trusted is _plain's to say."""
+    if data is None:
+        return None
+    try:
+        found = _read(data, layout, names)
+    except pl.exceptions.PolarsError:
+        return None
+    return found.with_row_index("p") if found.height == lines else None
+
+
 def _lines(block: bytes, encoding: str) -> tuple[pl.Series | list[str], dict[int, str],
                                                  bytes | None]:
     """The block's lines (as tabular.decode_lines cuts them), the undecodable ones' reasons, and
     the lines as UTF-8 bytes when they could be read whole. The common case (decodable, no stray
-    carriage return or NUL) is cut by polars."""
-    try:
-        text = block.decode(encoding)
-    except UnicodeDecodeError:
-        return (*decode_lines(block, encoding), None)
-    data = block if codecs.lookup(encoding).name == "utf-8" else text.encode()
+    carriage return or NUL) is cut by polars, which also checks that UTF-8 is valid."""
+    data = block
+    if codecs.lookup(encoding).name != "utf-8":
+        try:
+            data = block.decode(encoding).encode()
+        except UnicodeDecodeError:
+            return (*decode_lines(block, encoding), None)
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
     if data and b"\r" not in data and b"\x00" not in data:
         expected = data.count(b"\n") + (not data.endswith(b"\n"))
-        found = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
-                            infer_schema=False, empty_string_is_null=False,
-                            new_columns=["raw"]).get_column("raw")
-        if len(found) == expected:
+        try:
+            found = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
+                                infer_schema=False, empty_string_is_null=False,
+                                new_columns=["raw"]).get_column("raw")
+        except pl.exceptions.ComputeError:  # not valid UTF-8: decode_lines says where
+            found = None
+        if found is not None and len(found) == expected:
             return found, {}, data
     return (*decode_lines(block, encoding), None)
 
 
-def _plain(raw: pl.Series, layout: Layout) -> pl.Series:
-    """Lines that are plainly well-formed: without quotes, the right number of delimiters;
-    with quotes, every field bare or cleanly quoted (a pattern, tried on those lines only)."""
+def _plain(raw: pl.Series, layout: Layout, parsed: pl.DataFrame | None) -> pl.Series:
+    """Lines that are plainly well-formed: without quotes, the right number of fields; with
+    quotes, every field bare or cleanly quoted (a pattern, tried on those lines only). Where
+    polars has read the line, a line without quotes has the right number of fields when its
+    fields and delimiters add up to its length (polars pads a short line with empty fields)."""
     quoted = raw.str.contains('"', literal=True)
-    plain = ~quoted & (raw.str.count_matches(layout.delimiter, literal=True) == layout.width - 1)
+    if parsed is None:
+        fits = raw.str.count_matches(layout.delimiter, literal=True) == layout.width - 1
+    else:
+        length = pl.sum_horizontal(pl.all().exclude("p").str.len_bytes().fill_null(0))
+        fits = raw.str.len_bytes() == parsed.select(length + (layout.width - 1)).to_series()
+    plain = ~quoted & fits
     if quoted.any():
         at = quoted.arg_true()
         plain = plain.scatter(at.filter(raw.gather(at).str.contains(_line_pattern(layout))), True)
@@ -112,13 +162,16 @@ def _line_pattern(layout: Layout) -> str:
 
 
 def _fields(raw: pl.Series, plain: pl.Series, layout: Layout, names: list[str],
-            bad: dict[int, str], problems: dict[int, str]) -> pl.DataFrame:
+            bad: dict[int, str], problems: dict[int, str],
+            parsed: pl.DataFrame | None) -> pl.DataFrame:
     """p and the fields of every line that can be read; the others' reasons in problems."""
     schema = {"p": pl.UInt32, **{n: pl.String for n in names}}
     frame = pl.DataFrame({"raw": raw, "plain": plain}).with_row_index("p")
     parts = []
     good = frame.filter(pl.col("plain"))
-    if good.height:
+    if parsed is not None:
+        parts.append(parsed.filter(plain))
+    elif good.height:
         data = (good.get_column("raw").str.join("\n").item() + "\n").encode()
         parts.append(_read(data, layout, names).with_columns(good.get_column("p"))
                      .select(list(schema)))

@@ -208,13 +208,14 @@ def read_blocks(stream: IO[bytes]) -> Iterator[bytes]:
             if rest:
                 yield rest
             return
-        data = rest + data
+        data = rest + data if rest else data
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             rest = data
             continue
         rest = data[cut:]
-        yield data[:cut]
+        block, data = data[:cut], None  # not kept while the block is worked on
+        yield block
 
 
 def decode_lines(block: bytes, encoding: str) -> tuple[list[str], dict[int, str]]:
