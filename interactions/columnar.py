@@ -113,15 +113,16 @@ def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:
 
 def screen_block(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFrame) -> Screened:
     """Matches and per-patient counts for a block; ``pieces`` as resolve_pieces left them."""
-    contexts = _contexts(screener, patients.select("p", "ctx", "age", "sex"))
+    patients = patients.hstack(_contexts(screener, patients.select("ctx")))
     involved = (pieces.filter((pl.col("flags") & INVOLVED) != 0)
                 .select("p", "pos", "item", "flags", "code")
-                .join(contexts, on="p", maintain_order="left"))
+                .join(patients.select("p", "ctx", "written"), on="p", maintain_order="left"))
     parts = [part for part in (_pairs(screener, involved), _conditions(screener, involved),
-                               _doses(screener, involved)) if part is not None and part.height]
+                               _doses(screener, involved, patients))
+             if part is not None and part.height]
     matches = _ordered(screener, pl.concat(parts) if parts else pl.DataFrame(schema=_MATCH_SCHEMA))
     unknown = pieces.filter(_has(UNKNOWN)).select("p", "item")
-    return Screened(matches, _summaries(patients, contexts, unknown, matches), unknown,
+    return Screened(matches, _summaries(patients, unknown, matches), unknown,
                     screener.numbering())
 
 
@@ -140,14 +141,14 @@ def _pair_key(left: str, right: str) -> pl.Expr:
     return pl.col(left).cast(pl.UInt64) * (1 << 32) + pl.col(right).cast(pl.UInt64)
 
 
-def _contexts(screener: Screener, patients: pl.DataFrame) -> pl.DataFrame:
-    """p, ctx, age, sex and what a context number stands for: ``written`` (its conditions, see
-    Context.written), ``pregnant``, ``more`` (how many condition texts were not recognised)."""
+def _contexts(screener: Screener, contexts: pl.DataFrame) -> pl.DataFrame:
+    """What each context number stands for: ``written`` (its conditions, see Context.written),
+    ``pregnant``, ``more`` (how many condition texts were not recognised)."""
     table = memo(screener, "context numbers", {"ctx": pl.UInt32},
                  {"written": pl.UInt32, "pregnant": pl.Boolean, "more": pl.Int64},
                  lambda k: [(screener.contexts[k].written, screener.contexts[k].pregnant,
                              len(screener.contexts[k].unknown))])
-    return table.lookup(patients)
+    return table.lookup(contexts).drop("ctx")
 
 
 def _pairs(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
@@ -181,31 +182,32 @@ def _conditions(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | No
             .filter(pl.col("token").is_not_null()).select("p", "token", "s", "o"))
 
 
-def _doses(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | None:
-    magnesium = involved.filter(_has(MAGNESIUM))
+def _doses(screener: Screener, involved: pl.DataFrame,
+           patients: pl.DataFrame) -> pl.DataFrame | None:
+    magnesium = involved.filter(_has(MAGNESIUM)).select("p", "item")
     if not magnesium.height or not screener.checker.index.dose_rules:
         return None
     amounts = memo(screener, "magnesium", {"item": pl.UInt32}, {"mg": pl.Float64},
                    lambda item: [(screener.item_mg(item),)])
     people = ["age", "sex", "pregnant"]
-    limits = memo(screener, "limits", {name: magnesium.schema[name] for name in people},
+    limits = memo(screener, "limits", {name: patients.schema[name] for name in people},
                   {"limit": pl.UInt32, "limit_mg": pl.Float64},
                   lambda *person: [(row, screener.limit_mg[row])
                                    for row in (screener.limit_row(*person),)])
-    totals = limits.join(amounts.join(magnesium.select("p", "item", *people))
-                         .group_by("p", maintain_order=True)
-                         .agg(pl.col("mg").sum(), *(pl.first(name) for name in people)))
+    totals = (amounts.lookup(magnesium).group_by("p", maintain_order=True).agg(pl.col("mg").sum())
+              .join(patients.select("p", *people), on="p", maintain_order="left"))
     # Only a patient whose counted daily total comes near the upper limit can have a dose
     # finding: the engine's own dose report (screener.dose) is asked for them alone.
-    near = totals.filter(pl.col("mg") > pl.col("limit_mg") - _DOSE_MARGIN_MG).select("p", "limit")
+    near = (limits.lookup(totals).filter(pl.col("mg") > pl.col("limit_mg") - _DOSE_MARGIN_MG)
+            .select("p", "limit"))
     if not near.height:
         return None
-    patients = (magnesium.join(near, on="p", maintain_order="left")
-                .group_by("p", maintain_order=True)
-                .agg(pl.col("item").cast(pl.String).str.join(",").alias("key"), pl.first("limit")))
+    keys = (magnesium.join(near, on="p", maintain_order="left")
+            .group_by("p", maintain_order=True)
+            .agg(pl.col("item").cast(pl.String).str.join(",").alias("key"), pl.first("limit")))
     doses = memo(screener, "doses", {"key": pl.String, "limit": pl.UInt32},
                  {"token": pl.UInt32, "s": pl.UInt32}, screener.dose)
-    return (doses.join(patients).filter(pl.col("token").is_not_null())
+    return (doses.join(keys).filter(pl.col("token").is_not_null())
             .select("p", "token", "s", o=pl.lit(0, dtype=pl.UInt32)))
 
 
@@ -257,20 +259,19 @@ def _order(screener: Screener, name: str, sort_key: Callable[[int], tuple]) -> O
     return found
 
 
-def _summaries(patients: pl.DataFrame, contexts: pl.DataFrame, unknown: pl.DataFrame,
+def _summaries(patients: pl.DataFrame, unknown: pl.DataFrame,
                matches: pl.DataFrame) -> pl.DataFrame:
     rank = pl.col("rank")
     counts = matches.group_by("p").agg(
         pl.len().cast(pl.Int64).alias("findings"), rank.min().alias("highest"),
         *((rank == r).sum().cast(pl.Int64).alias(f"n{r}") for r in range(len(SEVERITIES))))
     unrecognised = unknown.group_by("p").agg(pl.len().cast(pl.Int64).alias("unknown"))
-    return (patients.join(contexts.select("p", "more"), on="p", how="left", maintain_order="left")
-            .join(unrecognised, on="p", how="left", maintain_order="left")
+    return (patients.join(unrecognised, on="p", how="left", maintain_order="left")
             .join(counts, on="p", how="left", maintain_order="left")
             .with_columns(pl.col("findings", *(f"n{r}" for r in range(len(SEVERITIES))))
                           .fill_null(0),
                           unrecognised=pl.col("unknown").fill_null(0) + pl.col("more"))
-            .drop("unknown", "more"))
+            .drop("unknown", "more", "written", "pregnant"))
 
 
 def unrecognised_text(screened: Screened, separator: str,
