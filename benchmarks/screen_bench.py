@@ -26,8 +26,13 @@ BARE = ("import csv, sys\n"
 FLAT = 1.25  # peak memory may grow by at most this factor from the smallest to the largest file
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of one child process."""
+def measure(command: list[str], outputs: list[Path] = ()) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of one child process. Before the clock starts, the
+    outputs of the run before are removed and the disk cache is written out, so that one run's
+    writing does not land in the next run's time."""
+    for path in outputs:
+        path.unlink(missing_ok=True)
+    os.sync()
     start = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
@@ -69,13 +74,14 @@ def main() -> None:
         for size in args.sizes:
             path = data_file(size, layout)
             bare = [sys.executable, "-c", BARE, str(path)]
+            outputs = [out / "findings.csv", out / "summary.csv", out / "rejects.csv"]
             screen = [sys.executable, "-m", "interactions", "screen", str(path), "-o",
-                      str(out / "findings.csv"), "--summary", str(out / "summary.csv"),
-                      "--rejects", str(out / "rejects.csv"), "--jobs", str(args.jobs), "--quiet"]
+                      str(outputs[0]), "--summary", str(outputs[1]), "--rejects", str(outputs[2]),
+                      "--jobs", str(args.jobs), "--quiet"]
             bare_runs, screen_runs = [], []
             for _ in range(args.repeat):
                 bare_runs.append(measure(bare))
-                screen_runs.append(measure(screen))
+                screen_runs.append(measure(screen, outputs))
             bare_s, bare_mb = min(r[0] for r in bare_runs), max(r[1] for r in bare_runs)
             screen_s, screen_mb = min(r[0] for r in screen_runs), max(r[1] for r in screen_runs)
             peaks.append(screen_mb)

@@ -93,6 +93,7 @@ class _Block:
     payload: bytes | list[str]
     first_line: int
     numbers: list[int] | None = None
+    newlines: int | None = None  # in payload, when it is bytes: counted once, used twice
 
 
 @dataclass
@@ -213,8 +214,9 @@ def _blocks(stream, layout: Layout, options: ScreenOptions, done: int, progress,
             data, carry = _split_tail(data, layout, options.encoding)
             if not data:
                 continue
-        yield _Block(data, line)
-        line += data.count(b"\n")
+        newlines = data.count(b"\n")
+        yield _Block(data, line, newlines=newlines)
+        line += newlines
         if progress:
             progress(done, size)
     if carry:
@@ -398,8 +400,8 @@ def _read_block(block: _Block) -> Tables:
     encoding = _worker["options"].encoding
     screener: Screener = _worker["screener"]
     if layout.layout == "wide":
-        return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding),
-                            screener)
+        return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding,
+                                       block.newlines), screener)
     if isinstance(block.payload, bytes):
         lines, bad = decode_lines(block.payload, encoding)
     else:

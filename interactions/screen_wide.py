@@ -22,6 +22,7 @@ from .tabular import MAX_LINE_CHARS, Layout, RowError, decode_lines, parse_line
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 ROLES = ("patient", "medications", "conditions", "egfr", "pregnant", "age", "sex")
+CONTEXT_ROLES = ("conditions", "egfr", "pregnant")  # the cells a patient's context is made of
 
 
 @dataclass
@@ -40,9 +41,11 @@ class Parsed:
     blank: int
 
 
-def parse_wide(block: bytes, first_line: int, layout: Layout, encoding: str) -> Parsed:
-    """The first half of reading a block: needs nothing but the block, so it can run ahead."""
-    lines, bad, data = _lines(block, encoding)
+def parse_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
+               newlines: int | None = None) -> Parsed:
+    """The first half of reading a block: needs nothing but the block. ``newlines``: how many
+    the block holds, when the caller has counted them."""
+    lines, bad, data = _lines(block, encoding, newlines)
     raw = pl.Series("raw", lines, dtype=pl.String)
     names = [f"f{i}" for i in range(layout.width)]
     parsed = _read_whole(data, layout, names, len(raw))
@@ -75,7 +78,8 @@ def resolve_wide(parsed: Parsed, screener: Screener) -> Tables:
         "p", pid=_column(parsed.layout, "patient").str.strip_chars(WHITESPACE),
         **{role: _column(parsed.layout, role) for role in ROLES[2:]}).join(
         counts, on="p", how="left", maintain_order="left").with_columns(
-        items=pl.col("len").fill_null(0).cast(pl.Int64)).drop("len"), screener)
+        items=pl.col("len").fill_null(0).cast(pl.Int64)).drop("len"), screener,
+        tuple(role for role in CONTEXT_ROLES if role in parsed.layout.columns))
     problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
     patients = rows.filter(pl.col("reason").is_null()).select(
         "p", "pid", line=(pl.col("p").cast(pl.Int64) + first_line), ctx="ctx", age="age",
@@ -110,13 +114,14 @@ def _read_whole(data: bytes | None, layout: Layout, names: list[str],
     return found.with_row_index("p") if found.height == lines else None
 
 
-def _lines(block: bytes, encoding: str) -> tuple[pl.Series | list[str], dict[int, str],
-                                                 bytes | None]:
+def _lines(block: bytes, encoding: str, newlines: int | None) -> tuple[
+        pl.Series | list[str], dict[int, str], bytes | None]:
     """The block's lines (as tabular.decode_lines cuts them), the undecodable ones' reasons, and
     the lines as UTF-8 bytes when they could be read whole. The common case (decodable, no stray
     carriage return or NUL) is cut by polars, which also checks that UTF-8 is valid."""
     data = block
     if codecs.lookup(encoding).name != "utf-8":
+        newlines = None
         try:
             data = block.decode(encoding).encode()
         except UnicodeDecodeError:
@@ -124,7 +129,8 @@ def _lines(block: bytes, encoding: str) -> tuple[pl.Series | list[str], dict[int
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
     if data and b"\r" not in data and b"\x00" not in data:
-        expected = data.count(b"\n") + (not data.endswith(b"\n"))
+        expected = (data.count(b"\n") if newlines is None else newlines) + \
+            (not data.endswith(b"\n"))
         try:
             found = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
                                 infer_schema=False, empty_string_is_null=False,
@@ -191,17 +197,27 @@ def _fields(raw: pl.Series, plain: pl.Series, layout: Layout, names: list[str],
     return pl.concat(parts).sort("p") if len(parts) > 1 else parts[0]
 
 
-def checked_rows(rows: pl.DataFrame, screener: Screener) -> pl.DataFrame:
+def checked_rows(rows: pl.DataFrame, screener: Screener,
+                 present: tuple[str, ...] = CONTEXT_ROLES) -> pl.DataFrame:
     """Add ``ctx`` and ``reason`` (the first problem of a row, in the order the checks run:
-    patient id, age, sex, conditions/eGFR/pregnancy, medications)."""
+    patient id, age, sex, conditions/eGFR/pregnancy, medications). ``present``: the context
+    roles the rows have cells for (the others are empty, and need no looking up)."""
     ages = _reasons(rows, "age", parse_age)
     sexes = _reasons(rows, "sex", parse_sex)
-    on = ["conditions", "egfr", "pregnant"]
-    contexts = memo(screener, "contexts", {name: pl.String for name in on},
-                    {"ctx": pl.UInt32, "context_reason": pl.String},
-                    lambda *key: [(found, None) if isinstance(found, int) else (None, found)
-                                  for found in (screener.context_id(*key),)])
-    rows = contexts.lookup(rows)
+    on = [role for role in CONTEXT_ROLES if role in present]
+
+    def context(*cells: str) -> list[tuple]:
+        found = screener.context_id(*(dict(zip(on, cells)).get(role, "")
+                                      for role in CONTEXT_ROLES))
+        return [(found, None) if isinstance(found, int) else (None, found)]
+
+    if on:
+        rows = memo(screener, "contexts " + ",".join(on), {name: pl.String for name in on},
+                    {"ctx": pl.UInt32, "context_reason": pl.String}, context).lookup(rows)
+    else:  # no condition, eGFR or pregnancy column: one context for all
+        [(ctx, reason)] = context()
+        rows = rows.with_columns(ctx=pl.lit(ctx, dtype=pl.UInt32),
+                                 context_reason=pl.lit(reason, dtype=pl.String))
     for found in (ages, sexes):
         if found.height:  # a join only when some value is bad
             rows = rows.join(found, on=found.columns[0], how="left", maintain_order="left")

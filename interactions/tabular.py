@@ -20,9 +20,12 @@ from typing import IO
 
 from .errors import InputError
 
-BLOCK_BYTES = 3 << 20  # read size and unit of work: bigger blocks screen faster but hold more memory
+BLOCK_BYTES = 7 << 20  # read size and unit of work: bigger blocks screen faster but hold more memory
 MAX_LINE_CHARS = 65_536  # longer lines are rejected (a 1 MB cell is an export fault, not a list)
 RAW_KEEP_CHARS = 2_000  # how much of a rejected line the rejects file keeps
+# Output goes to the file in writes this big: on ext4 every write() has a cost of its own, and
+# half a gigabyte of findings in 400 kB writes took seconds more than in 4 MB writes (measured).
+WRITE_BUFFER = 4 << 20
 
 FIELD_DELIMITERS = (",", "\t", ";", "|")
 ITEM_SEPARATORS = (";", "|")
@@ -272,7 +275,7 @@ class AtomicOutput:
         if self.target.is_symlink() or (self.target.exists() and not self.target.is_file()):
             self._direct = True
             try:
-                self.fh = open(self.target, "wb")  # noqa: SIM115
+                self.fh = open(self.target, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115
             except OSError as exc:
                 raise InputError(f"cannot write {self.target}: {exc.strerror}") from None
             return self.fh
@@ -285,7 +288,7 @@ class AtomicOutput:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)  # as open() would: mkstemp's 0600 would surprise
-        self.fh = open(fd, "wb")  # noqa: SIM115
+        self.fh = open(fd, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115
         return self.fh
 
     def __exit__(self, exc_type, exc, tb) -> None:
