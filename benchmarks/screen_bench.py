@@ -6,6 +6,7 @@ are generated (seeded) under benchmarks/data/, which git ignores.
 
     python benchmarks/screen_bench.py                    # 100,000 and 1,000,000 patients
     python benchmarks/screen_bench.py --sizes 100000 --layouts wide long
+    python benchmarks/screen_bench.py --out /dev/shm/screen-bench   # outputs in memory
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ DATA = HERE / "data"
 BARE = ("import csv, sys\n"
         "for row in csv.reader(open(sys.argv[1], newline='', encoding='utf-8')):\n"
         "    pass\n")
-FLAT = 1.25  # peak memory may grow by at most this factor from the smallest to the largest file
+FLAT = 1.10  # peak memory may grow by at most this factor between the two largest files
 
 
 def measure(command: list[str], outputs: list[Path] = ()) -> tuple[float, float]:
@@ -59,14 +60,16 @@ def main() -> None:
     parser.add_argument("--layouts", nargs="+", default=["wide"], choices=["wide", "long"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=DATA / "out",
+                        help="folder for screen's outputs (e.g. /dev/shm: memory, not disk)")
     args = parser.parse_args()
-    out = DATA / "out"
+    out = args.out
     out.mkdir(parents=True, exist_ok=True)
     warm = [sys.executable, "-m", "interactions", "screen", str(ROOT / "examples" / "patients.csv"),
             "-o", os.devnull, "--quiet"]
     subprocess.run(warm, cwd=ROOT, capture_output=True)  # compile and cache the rules once
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best of {args.repeat}; "
-          f"screen --jobs {args.jobs}")
+          f"screen --jobs {args.jobs}, outputs in {out}")
     print(f"{'file':>22} {'MB':>6} {'csv.reader':>12} {'screen':>12} {'ratio':>6} "
           f"{'screen peak':>12} {'reader peak':>12}")
     for layout in args.layouts:
@@ -90,10 +93,12 @@ def main() -> None:
                   f"{screen_s / bare_s:5.1f}x {screen_mb:>9.0f} MB {bare_mb:>9.0f} MB"
                   f"   ({bare_s:.2f} s vs {screen_s:.2f} s)")
         if len(peaks) > 1:
-            growth = peaks[-1] / peaks[0]
+            # Memory rises until the file fills the pipeline (a few blocks in flight at once),
+            # so flatness is judged between the two largest files; every figure is printed.
+            growth = peaks[-1] / peaks[-2]
             verdict = "flat" if growth <= FLAT else "NOT flat"
-            print(f"{layout}: peak memory {peaks[0]:.0f} MB -> {peaks[-1]:.0f} MB as the file grows "
-                  f"{args.sizes[-1] // args.sizes[0]}x: x{growth:.2f}, {verdict}")
+            print(f"{layout}: peak memory {' -> '.join(f'{p:.0f}' for p in peaks)} MB; "
+                  f"{args.sizes[-2]:,} -> {args.sizes[-1]:,} patients: x{growth:.2f}, {verdict}")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,13 @@
 """Screen a block of patients as columns: the joins of patients x items x rule tables in polars.
 
-A block is two tables: ``patients`` (one row each: ``p`` its position, ``pid``, ``line``, ``ctx``
-its context number, ``age``, ``sex``, ``rejected``, ``items``; see PATIENT_SCHEMA) and ``pieces`` (one row per piece of a
-medication cell, in order: ``p``, ``pos`` and, once resolved, ``item``, ``flags``, ``code``). Every distinct piece, pair of items,
-(item, condition set) and dose question goes through the Screener, in Python, once; everything
-per patient or per piece is a polars expression on integer columns. The matches come out in
-``check``'s order.
+A block is two tables: ``patients`` (one row each: ``p`` its position, ``pid``, ``line``,
+``ctx`` its context number, ``age``, ``sex``, ``rejected``, ``items``; see PATIENT_SCHEMA) and
+``pieces`` (one row per piece of a medication cell, in order: ``p``, ``pos`` and, once
+resolved, ``item``, ``flags``, ``code``). Every distinct piece, pair of items, (item, conditions
+as written) and dose question goes through the Screener, in Python, once; everything per patient
+or per piece is a polars expression on integer columns. The matches come out in ``check``'s
+order.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

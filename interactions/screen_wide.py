@@ -1,9 +1,12 @@
 """Read a block of wide-layout lines into the tables columnar.py screens, and the rejects.
 
-One pattern per line tells the plainly well-formed lines (every field bare or cleanly quoted,
-the right number of fields) from the rest; polars' CSV reader splits the well-formed ones. The
-rest (quotes in odd places, wrong field counts, overlong or undecodable lines) go one by one
-through tabular.parse_line, which reads them as Python's csv module does or says why not.
+In two halves: parse_wide needs nothing but the block (lines, fields, medication cells split),
+resolve_wide asks the Screener (pieces and cells resolved, rows checked). polars reads the block
+whole; a line counts as read when it is plainly well-formed: without quotes, its fields and
+delimiters add up to its length; with quotes, one pattern says every field is bare or cleanly
+quoted. The rest (quotes in odd places, wrong field counts, overlong or undecodable lines) go
+one by one through tabular.parse_line, which reads them as Python's csv module does or says
+why not.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ CONTEXT_ROLES = ("conditions", "egfr", "pregnant")  # the cells a patient's cont
 @dataclass
 class Parsed:
     """A block's lines read into fields, before anything is asked of the Screener: ``fields``
-    (p and one column per field, for the lines that could be read), ``pieces`` (p, pos, piece:
-    the medication cells split), the reasons for the lines that could not be read, the raw
-    lines (for rejects) and the number of blank lines."""
+    (p and one column per field but the medication cells, for the lines that could be read),
+    ``pieces`` (p, pos, piece: the medication cells split), the reasons for the lines that could
+    not be read, the raw lines (for rejects) and the number of blank lines."""
 
     layout: Layout
     first_line: int
@@ -174,10 +177,10 @@ def _fields(raw: pl.Series, plain: pl.Series, layout: Layout, names: list[str],
     schema = {"p": pl.UInt32, **{n: pl.String for n in names}}
     frame = pl.DataFrame({"raw": raw, "plain": plain}).with_row_index("p")
     parts = []
-    good = frame.filter(pl.col("plain"))
     if parsed is not None:
         parts.append(parsed.filter(plain))
-    elif good.height:
+    elif plain.any():  # polars could not read the block whole: the plain lines again, alone
+        good = frame.filter(pl.col("plain"))
         data = (good.get_column("raw").str.join("\n").item() + "\n").encode()
         parts.append(_read(data, layout, names).with_columns(good.get_column("p"))
                      .select(list(schema)))

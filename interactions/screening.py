@@ -101,7 +101,14 @@ class Screener:
     (see columnar.py).
 
     ``neutralise`` is applied to every text that comes from the input (CSV output passes the
-    OWASP formula guard; other formats pass nothing)."""
+    OWASP formula guard; other formats pass nothing).
+
+    Two threads use one Screener at once (batch._pipelined), each keeping to its own part:
+    reading a block (``item``, ``context_id``, and the memos of pieces and contexts) numbers
+    items and contexts; screening the block before (``pair``, ``on_conditions``, ``applies``,
+    ``limit_row``, ``item_mg``, ``dose`` and the other memos) numbers rules and limit rows, and
+    only reads items and contexts, whose lists only grow. ``reset`` waits until screening is
+    done."""
 
     def __init__(self, checker: Checker | None = None, *,
                  neutralise: Callable[[str], str] = _same,

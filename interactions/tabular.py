@@ -20,7 +20,7 @@ from typing import IO
 
 from .errors import InputError
 
-BLOCK_BYTES = 7 << 20  # read size and unit of work: bigger blocks screen faster but hold more memory
+BLOCK_BYTES = 6 << 20  # read size and unit of work: bigger blocks screen faster but hold more memory
 MAX_LINE_CHARS = 65_536  # longer lines are rejected (a 1 MB cell is an export fault, not a list)
 RAW_KEEP_CHARS = 2_000  # how much of a rejected line the rejects file keeps
 # Output goes to the file in writes this big: on ext4 every write() has a cost of its own, and

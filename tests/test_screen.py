@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions import tabular
+from interactions import screening, tabular
 from interactions.batch import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
@@ -191,6 +191,26 @@ def test_output_is_byte_identical_across_runs_jobs_and_block_sizes(tmp_path, mon
     monkeypatch.setattr(tabular, "BLOCK_BYTES", 1 << 20)
     assert outputs("big", jobs=1) == first
     assert outputs("jsonl", jobs=2, output_format="jsonl") == outputs("jsonl1", output_format="jsonl")
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_the_screener_forgetting_what_it_has_seen_changes_no_byte(tmp_path, monkeypatch,
+                                                                   output_format):
+    """With a tiny cache limit the Screener starts afresh between almost every pair of blocks,
+    while the block before is still being screened and the one before that written: every
+    block must keep to the numbers it was made with."""
+    source = patient_file(tmp_path, 3000, "wide")
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 20_000)
+
+    def outputs(tag):
+        paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
+        screen_file(source, paths[0], summary=paths[1], rejects=paths[2],
+                    options=ScreenOptions(output_format=output_format))
+        return [p.read_bytes() for p in paths]
+
+    remembered = outputs("remembered")
+    monkeypatch.setattr(screening, "CACHE_LIMIT", 50)
+    assert outputs("forgetful") == remembered
 
 
 # --- broken files: the good rows are screened, the bad ones rejected, the account adds up -------
