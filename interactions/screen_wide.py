@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .columnar import Tables, memo, resolve_pieces
-from .screening import BLANK_ROLE, Screener, parse_age, parse_sex
+from .columnar import Tables, item_counts, memo, resolve_pieces
+from .screening import Screener, parse_age, parse_sex
 from .tabular import MAX_LINE_CHARS, Layout, RowError, decode_lines, parse_line
 
 # What str.strip() strips: every character for which str.isspace() is true.
@@ -76,12 +76,11 @@ def resolve_wide(parsed: Parsed, screener: Screener) -> Tables:
     """The second half: pieces and cells resolved (once per distinct value), rows checked."""
     fields, problems, first_line = parsed.fields, dict(parsed.problems), parsed.first_line
     pieces = resolve_pieces(screener, parsed.pieces)
-    counts = pieces.filter((pl.col("flags") & BLANK_ROLE) == 0).group_by("p").len()
     rows = checked_rows(fields.select(
         "p", pid=_column(parsed.layout, "patient").str.strip_chars(WHITESPACE),
         **{role: _column(parsed.layout, role) for role in ROLES[2:]}).join(
-        counts, on="p", how="left", maintain_order="left").with_columns(
-        items=pl.col("len").fill_null(0).cast(pl.Int64)).drop("len"), screener,
+        item_counts(pieces), on="p", how="left", maintain_order="left").with_columns(
+        pl.col("items").fill_null(0)), screener,
         tuple(role for role in CONTEXT_ROLES if role in parsed.layout.columns))
     problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
     patients = rows.filter(pl.col("reason").is_null()).select(
