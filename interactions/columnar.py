@@ -90,9 +90,14 @@ class Memo:
 
 def memo(screener: Screener, name: str, keys: dict, values: dict,
          answer: Callable[..., Iterable[tuple]]) -> Memo:
+    return _kept(screener, name, lambda: Memo(keys, values, answer))
+
+
+def _kept(screener: Screener, name: str, make: Callable[[], object]):
+    """The Screener's table of this name, made on first use (dropped when it resets)."""
     found = screener.memos.get(name)
     if found is None:
-        found = screener.memos[name] = Memo(keys, values, answer)
+        found = screener.memos[name] = make()
     return found
 
 
@@ -217,9 +222,9 @@ def _ordered(screener: Screener, matches: pl.DataFrame) -> pl.DataFrame:
     that polars sorts integers."""
     if not matches.height:
         return matches.with_columns(rank=pl.lit(0, dtype=pl.Int8))
-    rules = _order(screener, "rule order", lambda t: (screener.rank[screener.tokens[t]],
-                                                      str(screener.tokens[t])))
-    items = _order(screener, "item order", lambda i: screener.items[i].order)
+    rules = _kept(screener, "rule order", lambda: Order(
+        lambda t: (screener.rank[screener.tokens[t]], str(screener.tokens[t]))))
+    items = _kept(screener, "item order", lambda: Order(lambda i: screener.items[i].order))
     ranks = rules.places(matches.get_column("token")).with_columns(
         rank=pl.col("number").map_elements(lambda t: screener.rank[screener.tokens[t]],
                                            return_dtype=pl.Int8))
@@ -250,13 +255,6 @@ class Order:
             self.table = _table(((n, places[key]) for n, key in keys.items()),
                                 self.table.schema)
         return self.table
-
-
-def _order(screener: Screener, name: str, sort_key: Callable[[int], tuple]) -> Order:
-    found = screener.memos.get(name)
-    if found is None:
-        found = screener.memos[name] = Order(sort_key)
-    return found
 
 
 def _summaries(patients: pl.DataFrame, unknown: pl.DataFrame,

@@ -140,8 +140,9 @@ class Screener:
         self._written: dict[tuple[Item, ...], int] = {}  # Context.written, and back
         self._written_list: list[tuple[Item, ...]] = []
         self.tokens: list[str] = []
-        # columnar.Memo tables of the answers below, by name: they ask each question once, so
-        # the methods below keep no caches of their own beyond the numbering.
+        # columnar's tables by name (Memo: the answers below, each question asked once; Order:
+        # places in check's order), so the methods below keep no caches of their own beyond
+        # the numbering.
         self.memos: dict = {}
         self._token_ids: dict[tuple, int] = {}
         self._rows: dict[tuple | None, int] = {}
