@@ -65,7 +65,8 @@ def parse_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
     first, *others = layout.item_separators
     meds = _column(layout, "medications")
     for sep in others:
-        meds = meds.str.replace_all(sep, first, literal=True)
+        if data is None or sep.encode() in data:  # a scan of the bytes is cheaper than a copy
+            meds = meds.str.replace_all(sep, first, literal=True)
     pieces = fields.select("p", piece=meds.str.split(first)).explode("piece").with_row_index("pos")
     if "medications" in layout.columns:  # split into pieces: the cells are not needed again
         fields = fields.drop(f"f{layout.columns['medications']}")

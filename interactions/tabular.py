@@ -200,25 +200,19 @@ def read_header(stream: IO[bytes], encoding: str) -> tuple[str, int]:
 
 
 def read_blocks(stream: IO[bytes]) -> Iterator[bytes]:
-    """Blocks of whole lines, about BLOCK_BYTES each; the last may lack a final newline."""
-    rest = b""
+    """Blocks of whole lines, about BLOCK_BYTES each; the last may lack a final newline. A
+    block is read, then its last line finished with readline: one copy of the block, where
+    cutting at the last newline and carrying the rest over would make two."""
     while True:
         try:
             data = stream.read(BLOCK_BYTES)
+            if data and not data.endswith(b"\n"):
+                data += stream.readline()
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read the input: {exc}") from None
         if not data:
-            if rest:
-                yield rest
             return
-        data = rest + data if rest else data
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            rest = data
-            continue
-        rest = data[cut:]
-        block, data = data[:cut], None  # not kept while the block is worked on
-        yield block
+        yield data
 
 
 def decode_lines(block: bytes, encoding: str) -> tuple[list[str], dict[int, str]]:

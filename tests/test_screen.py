@@ -193,6 +193,17 @@ def test_output_is_byte_identical_across_runs_jobs_and_block_sizes(tmp_path, mon
     assert outputs("jsonl", jobs=2, output_format="jsonl") == outputs("jsonl1", output_format="jsonl")
 
 
+@given(st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), max_size=40),
+       st.booleans(), st.integers(1, 50))
+def test_blocks_are_whole_lines_that_add_up_to_the_input(lines, final_newline, size):
+    data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tabular, "BLOCK_BYTES", size)
+        blocks = list(tabular.read_blocks(io.BytesIO(data)))
+    assert b"".join(blocks) == data
+    assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)
+
+
 @pytest.mark.parametrize("output_format", ["csv", "jsonl"])
 def test_the_screener_forgetting_what_it_has_seen_changes_no_byte(tmp_path, monkeypatch,
                                                                    output_format):
