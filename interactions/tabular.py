@@ -25,7 +25,12 @@ MAX_LINE_CHARS = 65_536  # longer lines are rejected (a 1 MB cell is an export f
 RAW_KEEP_CHARS = 2_000  # how much of a rejected line the rejects file keeps
 # Output goes to the file in writes this big: on ext4 every write() has a cost of its own, and
 # half a gigabyte of findings in 400 kB writes took seconds more than in 4 MB writes (measured).
-WRITE_BUFFER = 4 << 20
+# Output reaches the OS in writes of at most this size. On Linux 6.x ext4 a write's size sets
+# the size of the page-cache folios it fills: megabyte writes take fresh contiguous memory,
+# which on this project's virtual machines cost up to a second per 600 MB of output to touch
+# (benchmarks/screen_bench.py, outputs on disk vs /dev/shm); 64 kB writes reuse pages at memory
+# speed, and cost no more elsewhere.
+WRITE_BYTES = 64 << 10
 
 FIELD_DELIMITERS = (",", "\t", ";", "|")
 ITEM_SEPARATORS = (";", "|")
@@ -249,6 +254,26 @@ def raw_for_rejects(line: str) -> str:
 
 # --- output --------------------------------------------------------------------------------
 
+class SmallWrites(io.BufferedWriter):
+    """A buffered binary file that hands the OS no write larger than its buffer (see
+    WRITE_BYTES); a large write goes out in slices of the caller's bytes, without a copy."""
+
+    def __init__(self, raw: io.RawIOBase, size: int):
+        super().__init__(raw, size)
+        self.size = size
+
+    def write(self, data) -> int:
+        view = memoryview(data)
+        if view.nbytes <= self.size:
+            return super().write(view)
+        self.flush()
+        for start in range(0, view.nbytes, self.size):
+            part = view[start:start + self.size]
+            while part:  # a raw write may take less than it was given
+                part = part[self.raw.write(part):]
+        return view.nbytes
+
+
 class AtomicOutput:
     """A file written under a temporary name in the target folder and renamed over the
     target only when complete, so a crash never leaves a half file that looks whole.
@@ -269,7 +294,7 @@ class AtomicOutput:
         if self.target.is_symlink() or (self.target.exists() and not self.target.is_file()):
             self._direct = True
             try:
-                self.fh = open(self.target, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115
+                self.fh = SmallWrites(io.FileIO(self.target, "wb"), WRITE_BYTES)
             except OSError as exc:
                 raise InputError(f"cannot write {self.target}: {exc.strerror}") from None
             return self.fh
@@ -282,7 +307,7 @@ class AtomicOutput:
         umask = os.umask(0)
         os.umask(umask)
         os.fchmod(fd, 0o666 & ~umask)  # as open() would: mkstemp's 0600 would surprise
-        self.fh = open(fd, "wb", buffering=WRITE_BUFFER)  # noqa: SIM115
+        self.fh = SmallWrites(io.FileIO(fd, "wb"), WRITE_BYTES)
         return self.fh
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -388,6 +388,33 @@ def test_an_all_clear_file_exits_zero(tmp_path):
     assert "0 findings" in err
 
 
+def test_output_reaches_the_os_in_small_writes_and_arrives_whole():
+    """Large writes go out in slices no bigger than the buffer (see tabular.WRITE_BYTES), in
+    order, even when the OS takes less than it is given."""
+
+    class Raw(io.RawIOBase):
+        def __init__(self):
+            self.sizes, self.data = [], bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, chunk):
+            taken = min(len(chunk), 7 if len(self.sizes) % 2 else len(chunk))  # now and then less
+            self.sizes.append(len(chunk))
+            self.data += bytes(chunk[:taken])
+            return taken
+
+    raw = Raw()
+    out = tabular.SmallWrites(raw, 16)
+    pieces = [b"head,er\n", bytes(range(200)), b"x" * 16, b"tail"]
+    for piece in pieces:
+        assert out.write(piece) == len(piece)
+    out.flush()
+    assert bytes(raw.data) == b"".join(pieces)
+    assert max(raw.sizes) <= 16
+
+
 def test_output_to_a_device_is_written_in_place(tmp_path):
     code, _, _ = run(ROOT / "examples" / "patients.csv", "-o", "/dev/null")
     assert code == 1 and Path("/dev/null").is_char_device()
