@@ -91,9 +91,10 @@ def _count(number: int, noun: str) -> str:
 @dataclass
 class _Block:
     payload: bytes | list[str]
-    first_line: int
+    # None: the line after the block before's last, found by whoever reads the blocks in order
+    # (see _pipelined).
+    first_line: int | None
     numbers: list[int] | None = None
-    newlines: int | None = None  # in payload, when it is bytes: counted once, used twice
 
 
 @dataclass
@@ -205,7 +206,10 @@ def _blocks(stream, layout: Layout, options: ScreenOptions, done: int, progress,
     if layout.layout == "long" and options.sort:
         yield from _sorted_blocks(stream, layout, options, done, progress, size)
         return
-    line = 2
+    # Wide blocks screened in this process are numbered by the reader, which counts their lines
+    # as it cuts them; counting here would be another pass over every byte under Python's lock.
+    count = layout.layout == "long" or options.jobs > 1
+    line: int | None = 2
     carry = b""
     for data in read_blocks(stream):
         done += len(data)
@@ -214,9 +218,8 @@ def _blocks(stream, layout: Layout, options: ScreenOptions, done: int, progress,
             data, carry = _split_tail(data, layout, options.encoding)
             if not data:
                 continue
-        newlines = data.count(b"\n")
-        yield _Block(data, line, newlines=newlines)
-        line += newlines
+        yield _Block(data, line)
+        line = line + data.count(b"\n") if count else None
         if progress:
             progress(done, size)
     if carry:
@@ -371,6 +374,7 @@ def _pipelined(blocks: Iterable[_Block]) -> Iterator[_BlockResult]:
     runs outside Python's lock. Reading and screening keep to the Screener state each owns (see
     Screener); when it is full, screening finishes before it is reset."""
     screener: Screener = _worker["screener"]
+    line = None  # the first line of the block after the one just read
     with ThreadPoolExecutor(max_workers=1) as screening:
         pending = None
         for block in blocks:
@@ -379,7 +383,10 @@ def _pipelined(blocks: Iterable[_Block]) -> Iterator[_BlockResult]:
                     yield pending.result()
                     pending = None
                 screener.reset()
+            if block.first_line is None:
+                block.first_line = line
             tables = _read_block(block)
+            line = block.first_line + tables.lines
             if pending is not None:
                 yield pending.result()
             pending = screening.submit(_finish_block, tables)
@@ -400,8 +407,8 @@ def _read_block(block: _Block) -> Tables:
     encoding = _worker["options"].encoding
     screener: Screener = _worker["screener"]
     if layout.layout == "wide":
-        return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding,
-                                       block.newlines), screener)
+        return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding),
+                            screener)
     if isinstance(block.payload, bytes):
         lines, bad = decode_lines(block.payload, encoding)
     else:

@@ -30,14 +30,15 @@ _DOSE_MARGIN_MG = 1.0
 @dataclass
 class Tables:
     """A block read from a file: the tables to screen, the rejected lines (line number, reason,
-    raw line; in line order), blank lines, and for the long layout the rows screened and the
-    patient order seen."""
+    raw line; in line order), blank lines, the number of lines (wide layout), and for the long
+    layout the rows screened and the patient order seen."""
 
     patients: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PATIENT_SCHEMA))
     pieces: pl.DataFrame | None = None
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
     blank: int = 0
     rows_screened: int | None = None  # None: one row per patient (wide)
+    lines: int = 0  # the lines a wide block held: the next block's lines are numbered after them
     first_key: tuple | None = None
     last_key: tuple | None = None
     violation: str | None = None

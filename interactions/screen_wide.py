@@ -44,11 +44,9 @@ class Parsed:
     blank: int
 
 
-def parse_wide(block: bytes, first_line: int, layout: Layout, encoding: str,
-               newlines: int | None = None) -> Parsed:
-    """The first half of reading a block: needs nothing but the block. ``newlines``: how many
-    the block holds, when the caller has counted them."""
-    lines, bad, data = _lines(block, encoding, newlines)
+def parse_wide(block: bytes, first_line: int, layout: Layout, encoding: str) -> Parsed:
+    """The first half of reading a block: needs nothing but the block."""
+    lines, bad, data = _lines(block, encoding)
     raw = pl.Series("raw", lines, dtype=pl.String)
     names = [f"f{i}" for i in range(layout.width)]
     parsed = _read_whole(data, layout, names, len(raw))
@@ -90,7 +88,7 @@ def resolve_wide(parsed: Parsed, screener: Screener) -> Tables:
     if problems:
         pieces = pieces.filter(~pl.col("p").is_in(list(problems)))
     rejects = [(first_line + k, problems[k], parsed.lines[k]) for k in sorted(problems)]
-    return Tables(patients, pieces, rejects, parsed.blank)
+    return Tables(patients, pieces, rejects, parsed.blank, lines=len(parsed.lines))
 
 
 def _column(layout: Layout, role: str) -> pl.Expr:
@@ -117,14 +115,16 @@ def _read_whole(data: bytes | None, layout: Layout, names: list[str],
     return found.with_row_index("p") if found.height == lines else None
 
 
-def _lines(block: bytes, encoding: str, newlines: int | None) -> tuple[
+def _lines(block: bytes, encoding: str) -> tuple[
         pl.Series | list[str], dict[int, str], bytes | None]:
     """The block's lines (as tabular.decode_lines cuts them), the undecodable ones' reasons, and
     the lines as UTF-8 bytes when they could be read whole. The common case (decodable, no stray
-    carriage return or NUL) is cut by polars, which also checks that UTF-8 is valid."""
+    carriage return or NUL) is cut by polars at every newline (no quote character is set), and
+    polars checks that UTF-8 is valid; its lines and their newlines must add up to the block's
+    bytes, so that none was dropped (cheaper than counting the newlines in Python, a pass over
+    the block under Python's lock)."""
     data = block
     if codecs.lookup(encoding).name != "utf-8":
-        newlines = None
         try:
             data = block.decode(encoding).encode()
         except UnicodeDecodeError:
@@ -132,15 +132,14 @@ def _lines(block: bytes, encoding: str, newlines: int | None) -> tuple[
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
     if data and b"\r" not in data and b"\x00" not in data:
-        expected = (data.count(b"\n") if newlines is None else newlines) + \
-            (not data.endswith(b"\n"))
         try:
             found = pl.read_csv(data, has_header=False, separator="\x00", quote_char=None,
                                 infer_schema=False, empty_string_is_null=False,
                                 new_columns=["raw"]).get_column("raw")
         except pl.exceptions.ComputeError:  # not valid UTF-8: decode_lines says where
             found = None
-        if found is not None and len(found) == expected:
+        if found is not None and found.str.len_bytes().sum() + len(found) == \
+                len(data) + (not data.endswith(b"\n")):
             return found, {}, data
     return (*decode_lines(block, encoding), None)
 
