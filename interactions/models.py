@@ -34,14 +34,14 @@ class MedicationEntry(Model):
     frequency_per_day: float | None = None
     as_needed: bool = False
     route: Literal["oral", "intravenous"] | None = None
-    suggestions: list[str] = []
+    suggestions: list[str] = Field(default_factory=list)
     per_volume_ml: float | None = Field(default=None, description="strength is per this many mL")
     volume_ml: float | None = Field(default=None, description="volume of liquid per dose")
     quantity: float | None = Field(default=None, description="tablets/capsules per dose")
     dose_form: str | None = None
     elemental: bool = Field(default=False, description="strength written as elemental magnesium")
-    unparsed: list[str] = Field(default=[], description="parts of the input not used")
-    notes: list[str] = Field(default=[], description="how the input was read")
+    unparsed: list[str] = Field(default_factory=list, description="parts of the input not used")
+    notes: list[str] = Field(default_factory=list, description="how the input was read")
 
     @property
     def recognised(self) -> bool:
@@ -54,7 +54,7 @@ class PatientContext(Model):
     pregnant: bool = False
     lactating: bool = False
     egfr: float | None = Field(default=None, ge=0, le=250, description="mL/min/1.73 m2")
-    conditions: list[str] = []
+    conditions: list[str] = Field(default_factory=list)
 
 
 class ItemRef(Model):
@@ -98,7 +98,7 @@ class Finding(Model):
     action: str
     route: str
     separation_basis: str | None = None
-    source_separations: list[SourceSeparation] = []
+    source_separations: list[SourceSeparation] = Field(default_factory=list)
 
 
 class Resolved(Model):
@@ -115,14 +115,14 @@ class Resolved(Model):
     quantity: float | None = None
     volume_ml: float | None = None
     per_volume_ml: float | None = None
-    unparsed: list[str] = []
-    notes: list[str] = []
+    unparsed: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
 
 class Unrecognized(Model):
     input: str
     suggestions: list[str]
-    unparsed: list[str] = []
+    unparsed: list[str] = Field(default_factory=list)
 
 
 class IntakeLevel(Model):
@@ -161,7 +161,7 @@ class Report(Model):
     resolved: list[Resolved]
     unrecognized: list[Unrecognized]
     findings: list[Finding]
-    conditions: list[Resolved] = []
+    conditions: list[Resolved] = Field(default_factory=list)
     elemental_magnesium_mg_per_day: float = 0.0
     recommended_magnesium_intake: IntakeLevel | None = None
     magnesium_dose: MagnesiumDose | None = None

@@ -12,8 +12,10 @@ _SEPARATORS = re.compile(r"[^0-9a-z]+")
 def normalize(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key: "Phillips' Milk-of-Magnesia®" ->
     "phillips milk of magnesia". Idempotent."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if not text.isascii():  # ASCII has no accents to take off (most names: skip the walk)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
     text = _DROP.sub("", text)
     return _SEPARATORS.sub(" ", text).strip()
 

@@ -52,6 +52,9 @@ class Resolver:
             self._targets.setdefault(key, None)
         self._choices = list(self._targets)
         self.resolve = lru_cache(maxsize=65536)(self._resolve)
+        # One misspelt name comes with many doses ("furosimide 40 mg", "furosimide 80 mg"):
+        # the fuzzy search, the dearest step, runs once per name.
+        self._approximate = lru_cache(maxsize=16384)(self._approximate)
 
     def _resolve(self, text: str) -> MedicationEntry:
         entry = self.identify(text)
