@@ -10,14 +10,17 @@ import gc
 import os
 import sys
 from enum import Enum
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from .errors import InteractionsError
-from .render import NOTICE
+from .notice import NOTICE
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # polars allocates through jemalloc, whose default of several arenas per core lets each of
 # screen's threads keep freed memory of its own: one arena lowers screen's peak memory by about
@@ -38,7 +41,7 @@ class _Commands(typer.core.TyperGroup):
         except InteractionsError as exc:
             if _state["verbose"]:
                 raise
-            err.print(f"Error: {exc}", markup=False)
+            err().print(f"Error: {exc}", markup=False)
             raise typer.Exit(2) from None
 
 
@@ -48,8 +51,23 @@ rules_app = typer.Typer(help="Inspect and validate rule folders.", no_args_is_he
 app.add_typer(rules_app, name="rules")
 
 _state = {"verbose": False}
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@cache
+def _console(stderr: bool) -> Console:
+    """rich's console, made on first use: importing rich costs screen's start-up 15 ms, and
+    screen prints one line."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def out() -> Console:
+    return _console(False)
+
+
+def err() -> Console:
+    return _console(True)
 
 
 class Sex(str, Enum):
@@ -118,9 +136,9 @@ def check(
         _check_and_plan(items, context, format, rules, exit_zero, wake, sleep, meals)
     report = _checker(rules).check(items, context)
     if format is OutputFormat.json:
-        out.print(report_json(report), markup=False, soft_wrap=True)
+        out().print(report_json(report), markup=False, soft_wrap=True)
     else:
-        print_report(report, out)
+        print_report(report, out())
     raise typer.Exit(0 if exit_zero else report.exit_code)
 
 
@@ -136,9 +154,9 @@ def explain(
 
     report = _checker(rules).check([first, second])
     if format is OutputFormat.json:
-        out.print(report_json(report), markup=False, soft_wrap=True)
+        out().print(report_json(report), markup=False, soft_wrap=True)
     else:
-        print_explanation(report, out)
+        print_explanation(report, out())
     raise typer.Exit(report.exit_code)
 
 
@@ -157,13 +175,13 @@ def rules_validate(
     checker = Checker(load_index(folder, use_cache=False))
     count, problems = run_all(checker)
     for problem in problems:
-        err.print(f"- {problem}", markup=False, highlight=False)
+        err().print(f"- {problem}", markup=False, highlight=False)
     if problems:
-        err.print(f"Error: {len(problems)} example problem(s) in {folder}", markup=False)
+        err().print(f"Error: {len(problems)} example problem(s) in {folder}", markup=False)
         raise typer.Exit(2)
     idx = checker.index
     kinds = sum(1 for n in idx.nodes.values() if n.kind != "product")
-    out.print(f"OK: {folder}: {kinds} entities, {len(idx.nodes) - kinds} products and brands, "
+    out().print(f"OK: {folder}: {kinds} entities, {len(idx.nodes) - kinds} products and brands, "
               f"{len(idx.rules)} rules, {len(idx.references)} references, {count} examples pass.",
               markup=False)
 
@@ -205,10 +223,10 @@ def _emit(text: str, output: Path | None) -> None:
     from .output import write_text_atomically
 
     if output is None:
-        out.print(text, markup=False, highlight=False, end="" if text.endswith("\n") else "\n")
+        out().print(text, markup=False, highlight=False, end="" if text.endswith("\n") else "\n")
     else:
         write_text_atomically(output, text)
-        err.print(f"Wrote {output}", markup=False)
+        err().print(f"Wrote {output}", markup=False)
 
 
 @rules_app.command("list")
@@ -229,7 +247,7 @@ def rules_list(
     if format is OutputFormat.json:
         _emit(rules_json(found, browser), None)
     else:
-        print_rules(found, out)
+        print_rules(found, out())
 
 
 @rules_app.command("show")
@@ -246,7 +264,7 @@ def rules_show(
     if format is OutputFormat.json:
         _emit(rules_json([rule], browser), None)
     else:
-        print_rule(rule, browser, out)
+        print_rule(rule, browser, out())
 
 
 @rules_app.command("coverage")
@@ -273,7 +291,7 @@ def lookup(
     if format is OutputFormat.json:
         _emit(lookup_json(found), None)
     else:
-        print_lookup(found, out)
+        print_lookup(found, out())
 
 
 @graph_app.command("export")
@@ -300,10 +318,10 @@ def _check_and_plan(items, context, format, rules, exit_zero, wake, sleep, meals
     report, day_plan = check_and_plan(_checker(rules), items, options, context)
     if format is OutputFormat.json:
         merged = report.model_dump(mode="json") | {"plan": day_plan.model_dump(mode="json")}
-        out.print(json.dumps(merged, indent=2, ensure_ascii=False), markup=False, soft_wrap=True)
+        out().print(json.dumps(merged, indent=2, ensure_ascii=False), markup=False, soft_wrap=True)
     else:
-        print_report(report, out)
-        print_plan(day_plan, out)
+        print_report(report, out())
+        print_plan(day_plan, out())
     raise typer.Exit(0 if exit_zero else max(report.exit_code, day_plan.exit_code))
 
 
@@ -326,9 +344,9 @@ def plan_command(
     options = PlanOptions.from_text(wake, sleep, meals, step)
     day_plan = plan(_checker(rules), items, options)
     if format is OutputFormat.json:
-        out.print(plan_json(day_plan), markup=False, soft_wrap=True)
+        out().print(plan_json(day_plan), markup=False, soft_wrap=True)
     else:
-        print_plan(day_plan, out)
+        print_plan(day_plan, out())
     raise typer.Exit(day_plan.exit_code)
 
 
@@ -406,13 +424,14 @@ def screen(
     with _progress(quiet) as progress:
         result = screen_file(input, output, summary=summary, rejects=rejects, options=options,
                              progress=progress)
+    # Plain lines, as written: rich is not loaded for them (see _console).
     if not rejects:
         for line, reason in result.first_rejects:
-            err.print(f"rejected line {line}: {reason}", markup=False)
+            typer.echo(f"rejected line {line}: {reason}", err=True)
         if result.rows_rejected > len(result.first_rejects):
-            err.print(f"... {result.rows_rejected - len(result.first_rejects):,} more; "
-                      "--rejects FILE keeps them all", markup=False)
-    err.print(result.account(), markup=False)
+            typer.echo(f"... {result.rows_rejected - len(result.first_rejects):,} more; "
+                       "--rejects FILE keeps them all", err=True)
+    typer.echo(result.account(), err=True)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
@@ -421,11 +440,11 @@ class _progress:
 
     def __init__(self, quiet: bool):
         self.bar = None
-        if not quiet and err.is_terminal:
+        if not quiet and err().is_terminal:
             from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
             self.bar = Progress("screening", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                                console=err, transient=True)
+                                console=err(), transient=True)
 
     def __enter__(self):
         if self.bar is None:
@@ -447,7 +466,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if _state["verbose"]:
             raise
-        err.print(f"Error: internal error ({type(exc).__name__}: {exc}); "
+        err().print(f"Error: internal error ({type(exc).__name__}: {exc}); "
                   "re-run with --verbose for details.", markup=False)
         sys.exit(2)
     finally:

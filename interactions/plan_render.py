@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .planning import Plan, PlanDose
-from .render import NOTICE
+from .notice import NOTICE
 
 MEAL_NAMES = ("breakfast", "lunch", "dinner")
 

@@ -9,11 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .models import Finding, IntakeLevel, MagnesiumDose, Report, Separation
-
-NOTICE = (
-    "Decision support for health professionals: it does not replace clinical judgement, "
-    "the product labels, or a pharmacist's review."
-)
+from .notice import NOTICE
 SEVERITY_STYLE = {
     "contraindicated": "bold white on red",
     "major": "bold red",
