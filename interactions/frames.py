@@ -16,7 +16,8 @@ from .columnar import PATIENT_SCHEMA, item_counts, resolve_pieces, screen_block
 from .engine import Checker
 from .errors import InputError
 from .screen_format import REJECT_COLUMNS, frames
-from .screen_wide import ROLES, WHITESPACE, checked_rows
+from .screen_fields import WHITESPACE
+from .screen_wide import ROLES, checked_rows
 from .screening import Screener
 
 
