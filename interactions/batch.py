@@ -27,6 +27,7 @@ from .index import load_index
 from .engine import Checker
 from .screen_format import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
     lines_bytes, write_lines
+from .screen_long import order_key, read_long
 from .screen_wide import parse_wide, resolve_wide
 from .screening import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
 from .tabular import AtomicOutput, Layout, RowError, decode_lines, detect_layout, neutralise, \
@@ -192,11 +193,6 @@ def _unsorted(key: tuple, before: tuple) -> InputError:
     return InputError(f"patient {key[-1]!r} comes after {before[-1]!r}: the long layout must be "
                       "grouped and sorted by patient id; re-run with --sort (sorts in bounded "
                       "memory with temporary files) or sort the file first")
-
-
-def order_key(patient_id: str) -> tuple:
-    """Sorted means ascending by this key: numerically when the ids are numbers, else as text."""
-    return (0, int(patient_id), patient_id) if patient_id.isdigit() else (1, patient_id)
 
 
 # --- cutting the input into blocks ---------------------------------------------------------------
@@ -410,6 +406,9 @@ def _read_block(block: _Block) -> Tables:
         return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding),
                             screener)
     if isinstance(block.payload, bytes):
+        tables = read_long(block.payload, block.first_line, layout, encoding, screener)
+        if tables is not None:
+            return tables
         lines, bad = decode_lines(block.payload, encoding)
     else:
         lines, bad = block.payload, {}

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions import screening, tabular
+from interactions import batch, screening, tabular
 from interactions.batch import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
@@ -170,6 +170,40 @@ def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
     assert long["findings"] == wide["findings"]
     assert [r[:1] + r[2:] for r in long["summary"]] == [r[:1] + r[2:] for r in wide["summary"]]
     assert long_result.patients == 800 and long_result.rows_read > 800
+
+
+def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_path,
+                                                                            monkeypatch):
+    """Clean blocks of the long layout are pooled in polars (screen_long), the others row by row
+    (batch._long): both must give the same bytes, whichever blocks are clean."""
+    header = "patient_id,age,sex,egfr,conditions,pregnant,medication,dose"
+    patient = [  # the age that counts sets the upper limit for 120 mg of magnesium a day
+        '{id},,,60,CKD stage 4;dialysis,,doxycycline,100 mg',  # age and sex from a later row
+        '{id}, 2 , f ,25, dialysis ; heart failure,no,magnesium oxide,200 mg',
+        '{id},70,M,,"CKD stage 4",,"calcium carbonate",',  # the first age and sex given count
+        '{id},30,F,,,yes,levothyroxine,',
+        '{id},,F,90,,NO,"zinc gluconate","1,000 mg"',
+        '{id},55,M,35.5,,,lisinopril;ramipril,']
+    damage = ['{id},abc,F,,,,doxycycline,', '{id},40,F,,,,  ,', '{id},40,X,,,,Mag-Ox,',
+              '{id},40,F,,,maybe,Mag-Ox,', '{id},40,F,300,,,Mag-Ox,', '{id},40,F,,,,"Mag-Ox,']
+    lines = [header]
+    for k in range(600):  # numbers, then text; every 40th patient damaged, and a blank line
+        rows = patient[k % 3:] + [damage[k // 40 % len(damage)]] * (k % 40 == 39)
+        lines += [row.format(id=k + 7 if k < 300 else f"P{k:04d}") for row in rows]
+        lines += [""] * (k % 40 == 39)
+    source = tmp_path / "long.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 6_000)
+
+    def outputs(tag):
+        paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
+        result = screen_file(source, paths[0], summary=paths[1], rejects=paths[2])
+        return result.account(), [p.read_bytes() for p in paths]
+
+    by_columns = outputs("columns")
+    monkeypatch.setattr(batch, "read_long", lambda *args: None)
+    assert by_columns == outputs("rows")
+    assert b"age 'abc' is not a number" in by_columns[1][2]
 
 
 # --- same bytes, whatever the run ---------------------------------------------------------------
