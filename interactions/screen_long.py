@@ -1,12 +1,11 @@
-"""Read a clean block of the long layout (a row per patient and medication) as columns.
+"""Read a block of the long layout (a row per patient and medication) as columns.
 
-A block is clean when every line could be read, every row has a patient id and a medication,
-every age, sex, eGFR and pregnancy cell is valid, and the patients come in order (order_key).
-Its rows are pooled into patients in polars exactly as batch._long pools them one by one:
+Rows are pooled into patients in polars exactly as batch._long pools them one by one:
 consecutive rows with one patient id are one patient; medications and conditions are pooled in
 order, the lowest eGFR counts, the patient is pregnant if any row says so, and the first age and
-sex given count. Any other block is left to batch._long, which says why each bad row is rejected
-and where the order breaks.
+sex given count. A bad row is rejected with the reason the row-by-row reader gives (each distinct
+cell is checked once). A block whose patients are out of order (or that holds nothing but bad
+lines) is left to batch._long, which says where the order breaks.
 """
 
 from __future__ import annotations
@@ -28,36 +27,56 @@ def order_key(patient_id: str) -> tuple:
 
 def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
               screener: Screener) -> Tables | None:
-    """The block's tables, or None when it is not clean."""
+    """The block's tables, or None when the row-by-row reader must read it (patients out of
+    order, or nothing but bad lines)."""
     found = read_fields(block, layout, encoding)
-    if found.problems or not found.table.height:
-        return None
     columns = layout.columns
 
     def cell(role: str) -> pl.Expr:
         return pl.col(f"f{columns[role]}") if role in columns else pl.lit("")
+
+    def rejected(frame: pl.DataFrame, reason: pl.Expr | str) -> list[tuple[int, str, str]]:
+        return [(first_line + k, why, found.lines[k])
+                for k, why in frame.select("p", reason).iter_rows()]
 
     rows = found.table.select(
         "p", pid=cell("patient").str.strip_chars(WHITESPACE),
         medication=cell("medication").str.strip_chars(WHITESPACE),
         dose=cell("dose").str.strip_chars(WHITESPACE), conditions=cell("conditions"),
         **{role: cell(role) for role in _CHECKS})
-    if ((rows.get_column("pid") == "") | (rows.get_column("medication") == "")).any():
+    rejects = [(first_line + k, why, found.lines[k]) for k, why in found.problems.items()]
+    no_id = rows.get_column("pid") == ""
+    if no_id.any():  # not a patient's row at all
+        rejects += rejected(rows.filter(no_id), pl.lit("empty patient id"))
+        rows = rows.filter(~no_id)
+    if not rows.height:
         return None
+    # A row's first problem, in the order the row-by-row reader checks: each distinct cell once.
+    checks = [pl.when(pl.col("medication") == "").then(pl.lit("empty medication"))]
     values = {}
-    for role, check in _CHECKS.items():  # each distinct cell once
-        try:
-            values[role] = {text: check(text) for text in rows.get_column(role).unique().to_list()}
-        except RowError:
-            return None
+    for role, check in _CHECKS.items():
+        values[role], bad = {}, {}
+        for text in rows.get_column(role).unique().to_list():
+            try:
+                values[role][text] = check(text)
+            except RowError as exc:
+                bad[text] = str(exc)
+        if bad:
+            checks.append(pl.col(role).replace_strict(bad, default=None, return_dtype=pl.String))
     # q: the patient's number in the block; a patient's first row starts it
-    rows = rows.with_columns(start=(pl.col("pid") != pl.col("pid").shift(1)).fill_null(True))
+    rows = rows.with_columns(reason=pl.coalesce(checks),
+                             start=(pl.col("pid") != pl.col("pid").shift(1)).fill_null(True))
     rows = rows.with_columns(q=(pl.col("start").cum_sum() - 1).cast(pl.UInt32))
     heads = rows.filter("start")
     ids = heads.get_column("pid")
     if not _ascending(ids):
         return None
-    patients = heads.select("q", "pid", line=pl.col("p").cast(pl.Int64) + first_line)
+    bad_rows = rows.filter(pl.col("reason").is_not_null())
+    rejects += rejected(bad_rows, "reason")
+    rows = rows.filter(pl.col("reason").is_null())
+    patients = heads.select("q", "pid", line=pl.col("p").cast(pl.Int64) + first_line).join(
+        bad_rows.group_by("q").agg(rejected=pl.len().cast(pl.Int64)), on="q", how="left",
+        maintain_order="left")
     for role in ("age", "sex"):  # the first given
         given = (rows.select("q", pl.col(role).str.strip_chars(WHITESPACE))
                  .filter(pl.col(role) != "").unique("q", keep="first", maintain_order=True))
@@ -86,12 +105,13 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
         p="q", piece=pl.when(pl.col("dose") != "")
         .then(pl.concat_str("medication", pl.lit(" "), "dose"))
         .otherwise("medication")).with_row_index("pos"))
+    # The inner join keeps the patients with a row screened (each has a medication).
     patients = contexts.select(
         p="q", pid="pid", line="line", ctx="ctx", age="age", sex="sex",
-        rejected=pl.lit(0, dtype=pl.Int64)).join(item_counts(pieces), on="p",
-                                                 maintain_order="left")
+        rejected=pl.col("rejected").fill_null(0)).join(item_counts(pieces), on="p",
+                                                       maintain_order="left")
     first, last = ids.item(0), ids.item(-1)
-    return Tables(patients, pieces, [], found.blank, rows_screened=rows.height,
+    return Tables(patients, pieces, sorted(rejects), found.blank, rows_screened=rows.height,
                   first_key=order_key(first), last_key=order_key(last))
 
 

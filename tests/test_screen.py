@@ -174,8 +174,8 @@ def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
 
 def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_path,
                                                                             monkeypatch):
-    """Clean blocks of the long layout are pooled in polars (screen_long), the others row by row
-    (batch._long): both must give the same bytes, whichever blocks are clean."""
+    """Blocks of the long layout are pooled in polars (screen_long); the row-by-row reader
+    (batch._long) must give the same bytes, bad rows and all."""
     header = "patient_id,age,sex,egfr,conditions,pregnant,medication,dose"
     patient = [  # the age that counts sets the upper limit for 120 mg of magnesium a day
         '{id},,,60,CKD stage 4;dialysis,,doxycycline,100 mg',  # age and sex from a later row
@@ -185,12 +185,13 @@ def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_
         '{id},,F,90,,NO,"zinc gluconate","1,000 mg"',
         '{id},55,M,35.5,,,lisinopril;ramipril,']
     damage = ['{id},abc,F,,,,doxycycline,', '{id},40,F,,,,  ,', '{id},40,X,,,,Mag-Ox,',
-              '{id},40,F,,,maybe,Mag-Ox,', '{id},40,F,300,,,Mag-Ox,', '{id},40,F,,,,"Mag-Ox,']
+              '{id},40,F,,,maybe,Mag-Ox,', '{id},40,F,300,,,Mag-Ox,', '{id},40,F,,,,"Mag-Ox,',
+              ' ,40,F,,,,Mag-Ox,']
     lines = [header]
-    for k in range(600):  # numbers, then text; every 40th patient damaged, and a blank line
-        rows = patient[k % 3:] + [damage[k // 40 % len(damage)]] * (k % 40 == 39)
+    for k in range(600):  # numbers, then text; every 7th patient damaged, and a blank line
+        rows = patient[k % 3:] + [damage[k // 7 % len(damage)]] * (k % 7 == 6) * (k < 500)
         lines += [row.format(id=k + 7 if k < 300 else f"P{k:04d}") for row in rows]
-        lines += [""] * (k % 40 == 39)
+        lines += [""] * (k % 7 == 6)
     source = tmp_path / "long.csv"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     monkeypatch.setattr(tabular, "BLOCK_BYTES", 6_000)
