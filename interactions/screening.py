@@ -104,11 +104,11 @@ class Screener:
     OWASP formula guard; other formats pass nothing).
 
     Two threads use one Screener at once (batch._pipelined), each keeping to its own part:
-    reading a block (``item``, ``context_id``, and the memos of pieces and contexts) numbers
-    items and contexts; screening the block before (``pair``, ``on_conditions``, ``applies``,
-    ``limit_row``, ``item_mg``, ``dose`` and the other memos) numbers rules and limit rows, and
-    only reads items and contexts, whose lists only grow. ``reset`` waits until screening is
-    done."""
+    reading a block (``item``, ``context_id``, and the memos of pieces and contexts, from wide
+    cells or pooled long rows) numbers items and contexts; screening the block before (``pair``,
+    ``on_conditions``, ``applies``, ``limit_row``, ``item_mg``, ``dose`` and the other memos)
+    numbers rules and limit rows, and only reads items and contexts, whose lists only grow.
+    ``reset`` waits until screening is done."""
 
     def __init__(self, checker: Checker | None = None, *,
                  neutralise: Callable[[str], str] = _same,
