@@ -239,13 +239,14 @@ def test_blocks_are_whole_lines_that_add_up_to_the_input(lines, final_newline, s
     assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)
 
 
-@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+@pytest.mark.parametrize("layout, output_format",
+                         [("wide", "csv"), ("wide", "jsonl"), ("long", "csv")])
 def test_the_screener_forgetting_what_it_has_seen_changes_no_byte(tmp_path, monkeypatch,
-                                                                   output_format):
+                                                                   layout, output_format):
     """With a tiny cache limit the Screener starts afresh between almost every pair of blocks,
     while the block before is still being screened and the one before that written: every
     block must keep to the numbers it was made with."""
-    source = patient_file(tmp_path, 3000, "wide")
+    source = patient_file(tmp_path, 3000, layout)
     monkeypatch.setattr(tabular, "BLOCK_BYTES", 20_000)
 
     def outputs(tag):
