@@ -21,8 +21,9 @@ _CHECKS = {"age": parse_age, "sex": parse_sex, "egfr": parse_egfr, "pregnant": p
 
 
 def order_key(patient_id: str) -> tuple:
-    """Sorted means ascending by this key: numerically when the ids are numbers, else as text."""
-    return (0, int(patient_id), patient_id) if patient_id.isdigit() else (1, patient_id)
+    """Sorted means ascending by this key: numerically when the ids are numbers, else as text.
+    (isdecimal, not isdigit: '1²' is a digit that int() refuses.)"""
+    return (0, int(patient_id), patient_id) if patient_id.isdecimal() else (1, patient_id)
 
 
 def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
@@ -95,12 +96,11 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
                .to_list()}  # as batch._long writes the lowest eGFR for Screener.context_id
     patients = patients.with_columns(egfr=pl.col("egfr").replace_strict(
         written, default=None, return_dtype=pl.String).fill_null(""))
+    # The cells were checked above, so Screener.context_id answers with a number.
     contexts = memo(screener, "pooled contexts",
                     {"conditions": pl.String, "egfr": pl.String, "pregnant": pl.String},
-                    {"ctx": pl.UInt32, "reason": pl.String},
-                    lambda *cells: [_context(screener.context_id(*cells))]).lookup(patients)
-    if contexts.get_column("reason").is_not_null().any():
-        return None
+                    {"ctx": pl.UInt32},
+                    lambda *cells: [(screener.context_id(*cells),)]).lookup(patients)
     pieces = resolve_pieces(screener, rows.select(
         p="q", piece=pl.when(pl.col("dose") != "")
         .then(pl.concat_str("medication", pl.lit(" "), "dose"))
@@ -113,10 +113,6 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
     first, last = ids.item(0), ids.item(-1)
     return Tables(patients, pieces, sorted(rejects), found.blank, rows_screened=rows.height,
                   first_key=order_key(first), last_key=order_key(last))
-
-
-def _context(found: int | str) -> tuple[int | None, str | None]:
-    return (found, None) if isinstance(found, int) else (None, found)
 
 
 def _conditions(rows: pl.DataFrame, separators: tuple[str, ...]) -> pl.DataFrame:
@@ -135,21 +131,19 @@ def _conditions(rows: pl.DataFrame, separators: tuple[str, ...]) -> pl.DataFrame
 
 
 def _ascending(ids: pl.Series) -> bool:
-    """Whether patient ids are in strictly ascending order_key order, worked out in polars for
-    ASCII ids (for others, Python's own isdigit and int decide)."""
-    if not ids.str.contains(r"^[\x00-\x7f]*$").all():
-        keys = list(map(order_key, ids.to_list()))
-        return all(a < b for a, b in zip(keys, keys[1:]))
-    frame = pl.DataFrame({"id": ids}).with_columns(
-        digits=pl.col("id").str.contains("^[0-9]+$"))
-    frame = frame.with_columns(number=pl.when("digits").then(
-        pl.col("id").cast(pl.UInt64, strict=False)))
-    if (frame.get_column("digits") & frame.get_column("number").is_null()).any():
-        keys = list(map(order_key, ids.to_list()))  # too long for 64 bits: Python's int
-        return all(a < b for a, b in zip(keys, keys[1:]))
-    before = {name: pl.col(name).shift(1) for name in ("id", "digits", "number")}
-    after_text = ~before["digits"] & ~pl.col("digits") & (pl.col("id") > before["id"])
-    after_number = before["digits"] & (~pl.col("digits") | (pl.col("number") > before["number"])
-                                       | ((pl.col("number") == before["number"])
-                                          & (pl.col("id") > before["id"])))
-    return bool(frame.select((after_text | after_number).slice(1).all()).item())
+    """Whether patient ids are in strictly ascending order_key order: worked out in polars for
+    ASCII ids whose numbers fit 64 bits, else by order_key itself (Python's isdecimal and int)."""
+    if ids.str.contains(r"^[\x00-\x7f]*$").all():
+        frame = pl.DataFrame({"id": ids}).with_columns(
+            digits=pl.col("id").str.contains("^[0-9]+$"))
+        frame = frame.with_columns(number=pl.when("digits").then(
+            pl.col("id").cast(pl.UInt64, strict=False)))
+        if not (frame.get_column("digits") & frame.get_column("number").is_null()).any():
+            before = {name: pl.col(name).shift(1) for name in ("id", "digits", "number")}
+            after_text = ~before["digits"] & ~pl.col("digits") & (pl.col("id") > before["id"])
+            after_number = before["digits"] & (
+                ~pl.col("digits") | (pl.col("number") > before["number"])
+                | ((pl.col("number") == before["number"]) & (pl.col("id") > before["id"])))
+            return bool(frame.select((after_text | after_number).slice(1).all()).item())
+    keys = list(map(order_key, ids.to_list()))
+    return all(a < b for a, b in zip(keys, keys[1:]))

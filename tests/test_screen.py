@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions import batch, screening, tabular
+from interactions import batch, screen_long, screening, tabular
 from interactions.batch import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
@@ -205,6 +205,16 @@ def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_
     monkeypatch.setattr(batch, "read_long", lambda *args: None)
     assert by_columns == outputs("rows")
     assert b"age 'abc' is not a number" in by_columns[1][2]
+
+
+@given(st.lists(st.one_of(st.integers(0, 10**25).map(str), st.sampled_from(["007", "7", "é1", "1²"]),
+                          st.text("P0123é", min_size=1, max_size=4)), max_size=8))
+def test_the_long_layouts_order_check_in_polars_agrees_with_order_key(ids):
+    keys = [screen_long.order_key(i) for i in ids]
+    expected = all(a < b for a, b in zip(keys, keys[1:]))
+    assert screen_long._ascending(pl.Series(ids, dtype=pl.String)) == expected
+    assert screen_long._ascending(pl.Series(sorted(set(ids), key=screen_long.order_key),
+                                            dtype=pl.String))
 
 
 # --- same bytes, whatever the run ---------------------------------------------------------------
