@@ -5,8 +5,8 @@ Run from the repository root: PYTHONPATH=. python benchmarks/plan_speed.py
 
 import time
 
-from interactions.engine import Checker
-from interactions.planning import plan
+from interactions.check.engine import Checker
+from interactions.plan.planning import plan
 
 LISTS = {
     "issue example (6 doses)": ["levothyroxine", "alendronate", "doxycycline",

@@ -30,7 +30,7 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / "generate_patients.py"), str(args.patients),
                         str(path)], check=True)
     start = time.perf_counter()
-    from interactions import batch, columnar, screen_format, screen_wide, tabular
+    from interactions.screen import columnar, formats as screen_format, pipeline as batch, tabular, wide as screen_wide
 
     stream, _ = tabular.open_input(path)
     header, _ = tabular.read_header(stream, "utf-8")

@@ -4,7 +4,7 @@
 >>> report = check(["doxycycline", "magnesium citrate 400 mg"])
 """
 
-from .engine import Checker, check
+from .check.engine import Checker, check
 from .errors import InputError, InteractionsError, RuleFileError
 from .models import Finding, MedicationEntry, PatientContext, Report
 

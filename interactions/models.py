@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .schema import RuleKind, Severity
+from .knowledge.schema import RuleKind, Severity
 
 Match = Literal["exact", "synonym", "brand", "code", "code-class", "salt", "approximate"]
 FindingKind = RuleKind | Literal["dose"]

@@ -7,8 +7,8 @@ import pytest
 # Tests never touch the user's cache folder.
 os.environ.setdefault("INTERACTIONS_CACHE_DIR", tempfile.mkdtemp(prefix="interactions-test-cache-"))
 
-from interactions.engine import Checker  # noqa: E402
-from interactions.index import load_index  # noqa: E402
+from interactions.check.engine import Checker  # noqa: E402
+from interactions.knowledge.index import load_index  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,10 +9,10 @@ import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
-from interactions.browse import Browser
-from interactions.cli import app
+from interactions.browse.browser import Browser
+from interactions.cli.app import app
 from interactions.errors import UnknownNameError
-from interactions.graph_export import render_graph
+from interactions.browse.graph_export import render_graph
 
 from conftest import FIXTURES
 

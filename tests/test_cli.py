@@ -7,7 +7,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from interactions.cli import app
+from interactions.cli.app import app
 
 from conftest import FIXTURES
 

@@ -4,8 +4,8 @@ import shutil
 
 import pytest
 
-from interactions.engine import Checker
-from interactions.index import load_index
+from interactions.check.engine import Checker
+from interactions.knowledge.index import load_index
 
 from conftest import FIXTURES
 

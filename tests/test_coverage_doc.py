@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from interactions.coverage import COMMAND, coverage_markdown
-from interactions.knowledge import load_knowledge
-from interactions.paths import bundled_rules_dir
+from interactions.browse.coverage import COMMAND, coverage_markdown
+from interactions.knowledge.loader import load_knowledge
+from interactions.knowledge.paths import bundled_rules_dir
 
 from conftest import FIXTURES
 
@@ -24,7 +24,7 @@ def test_coverage_lists_every_rule_class_drug_and_condition_with_sources():
     assert "- Source: [Test source](https://example.org/label), section: 7" in text
     assert "Members: Ciprofloxacin, Levofloxacin" in text
     assert "| Ciprofloxacin (`ciprofloxacin`) | Quinolones | J01MA02 | Cipro | — |" in text
-    assert "| Kidney disease (`kidney-disease`) | — | — | 0 to <30 | — | [magnesium-kidney](#magnesium-kidney) |" in text
+    assert "| Kidney disease (`kidney-disease`) | — | — | below 30 mL/min/1.73 m2 | — | [magnesium-kidney](#magnesium-kidney) |" in text
 
 
 def test_coverage_is_the_same_whatever_the_folder_is_called(tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import typer
 
-from interactions.cli import app
+from interactions.cli.app import app
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

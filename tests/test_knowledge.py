@@ -1,7 +1,7 @@
 """Properties of the bundled knowledge base as a whole."""
 
-from interactions.knowledge import load_knowledge
-from interactions.paths import bundled_rules_dir
+from interactions.knowledge.loader import load_knowledge
+from interactions.knowledge.paths import bundled_rules_dir
 
 KB = load_knowledge(bundled_rules_dir())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from interactions.errors import RuleFileError
-from interactions.knowledge import load_knowledge
+from interactions.knowledge.loader import load_knowledge
 
 from conftest import FIXTURES
 

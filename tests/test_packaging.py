@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import interactions
-from interactions.paths import bundled_rules_dir
+from interactions.knowledge.paths import bundled_rules_dir
 
 PACKAGE = Path(interactions.__file__).resolve().parent
 

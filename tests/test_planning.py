@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from interactions.cli import app
+from interactions.cli.app import app
 from interactions.errors import InputError, RuleFileError
-from interactions.index import load_index
+from interactions.knowledge.index import load_index
 from interactions.models import PatientContext
-from interactions.paths import bundled_rules_dir
-from interactions.planning import PlanOptions, plan, plan_entries
+from interactions.knowledge.paths import bundled_rules_dir
+from interactions.plan.planning import PlanOptions, plan, plan_entries
 
 from conftest import FIXTURES
 
@@ -179,7 +179,7 @@ def test_atelvia_follows_its_own_label_not_immediate_release_risedronate(checker
 
 
 def test_a_one_sided_gap_allows_only_that_side():
-    from interactions.planning import separation_ok
+    from interactions.plan.planning import separation_ok
 
     assert separation_ok(600, 480, None, 120)  # 2 h after: allowed
     assert not separation_ok(360, 600, None, 120)  # before: the source gives no such option
@@ -254,7 +254,7 @@ def test_cli_no_plan_exits_1_and_unrecognised_exits_1():
 
 
 def test_cli_bad_time_is_a_one_line_error(monkeypatch, capsys):
-    from interactions.cli import main
+    from interactions.cli.app import main
 
     monkeypatch.setattr("sys.argv", ["interactions", "plan", "doxycycline", "--meals", "8,13"])
     with pytest.raises(SystemExit) as caught:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from interactions.engine import Checker
-from interactions.examples import cases, missing_examples, run_case
-from interactions.index import load_index
+from interactions.check.engine import Checker
+from interactions.check.examples import cases, missing_examples, run_case
+from interactions.knowledge.index import load_index
 
 CHECKER = Checker(load_index())
 CASES = cases(CHECKER)

@@ -14,13 +14,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions import batch, screen_long, screening, tabular
-from interactions.batch import ScreenOptions, screen_file
+from interactions.screen import long as screen_long, pipeline as batch, screener as screening, tabular
+from interactions.screen.pipeline import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
-from interactions.screen_format import FINDING_COLUMNS
-from interactions.frames import screen_frame
-from interactions.screening import screen_records
+from interactions.screen.formats import FINDING_COLUMNS
+from interactions.screen.frames import screen_frame
+from interactions.screen.screener import screen_records
 
 ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "fixtures" / "screen"
@@ -381,7 +381,7 @@ def test_unsorted_long_input_stops_cleanly_and_sort_screens_it(tmp_path):
 
 
 def test_sort_spills_runs_and_matches_presorted_input(tmp_path, monkeypatch):
-    from interactions import batch
+    from interactions.screen import pipeline as batch
 
     monkeypatch.setattr(batch, "SORT_RUN_LINES", 500)
     source = patient_file(tmp_path, 600, "long")

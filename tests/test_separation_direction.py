@@ -3,8 +3,8 @@ out in our direction: take the DRUG drug_before_hours before, or drug_after_hour
 
 import pytest
 
-from interactions.engine import Checker
-from interactions.index import load_index
+from interactions.check.engine import Checker
+from interactions.knowledge.index import load_index
 
 CHECKER = Checker(load_index())
 

@@ -11,9 +11,9 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from .index import Index
-from .models import MedicationEntry
-from .names import normalize
+from ..knowledge.index import Index
+from ..models import MedicationEntry
+from ..knowledge.names import normalize
 from .parse import ParsedItem, parse_item
 
 APPROXIMATE_MIN_SCORE = 90.0  # rapidfuzz ratio (0-100) a misspelling must reach to be accepted

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .engine import Checker
-from .models import PatientContext
-from .schema import Example, RuleSpec
+from ..models import PatientContext
+from ..knowledge.schema import Example, RuleSpec
 
 
 @dataclass(frozen=True)

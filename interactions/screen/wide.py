@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from .columnar import Tables, item_counts, memo, resolve_pieces
-from .screen_fields import WHITESPACE, read_fields
-from .screening import Screener, parse_age, parse_sex
+from .fields import WHITESPACE, read_fields
+from .screener import Screener, parse_age, parse_sex
 from .tabular import Layout, RowError
 ROLES = ("patient", "medications", "conditions", "egfr", "pregnant", "age", "sex")
 CONTEXT_ROLES = ("conditions", "egfr", "pregnant")  # the cells a patient's context is made of

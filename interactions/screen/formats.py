@@ -16,8 +16,8 @@ from typing import IO
 import polars as pl
 
 from .columnar import unrecognised_text
-from .index import Index
-from .screening import SEVERITIES
+from ..knowledge.index import Index
+from .screener import SEVERITIES
 from .tabular import FORMULA_STARTS, neutralise
 
 FINDING_COLUMNS = (

@@ -13,8 +13,8 @@ from io import BytesIO
 import graphviz
 import networkx as nx
 
-from .errors import InputError
-from .knowledge import KnowledgeBase
+from ..errors import InputError
+from ..knowledge.loader import KnowledgeBase
 
 FORMATS = ("graphml", "json", "dot")
 

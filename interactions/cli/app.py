@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from .errors import InteractionsError
-from .notice import NOTICE
+from ..errors import InteractionsError
+from ..notice import NOTICE
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -97,7 +97,7 @@ def _main(verbose: Annotated[bool, typer.Option(
 
 
 def _checker(rules: Path | None):
-    from .engine import Checker
+    from ..check.engine import Checker
 
     return Checker.from_rules(rules)
 
@@ -126,8 +126,8 @@ def check(
     meals: MealsOption = "08:00,13:00,19:00",
 ) -> None:
     """Check one medication list. Exit 0: nothing found; 1: findings or unrecognised items."""
-    from .models import PatientContext
-    from .render import print_report, report_json
+    from ..models import PatientContext
+    from .render_report import print_report, report_json
 
     context = PatientContext(conditions=condition, egfr=egfr, age=age,
                              sex=sex.value if sex else None, pregnant=pregnant,
@@ -150,7 +150,7 @@ def explain(
     rules: RulesOption = None,
 ) -> None:
     """Show the rules linking two items, their sources, and the graph path behind each match."""
-    from .render import print_explanation, report_json
+    from .render_report import print_explanation, report_json
 
     report = _checker(rules).check([first, second])
     if format is OutputFormat.json:
@@ -166,10 +166,10 @@ def rules_validate(
         help="Rule folder to check (default: the bundled rules).", file_okay=False)] = None,
 ) -> None:
     """Load a rule folder, report every problem, and run every rule's examples."""
-    from .engine import Checker
-    from .examples import run_all
-    from .index import load_index
-    from .paths import bundled_rules_dir
+    from ..check.engine import Checker
+    from ..check.examples import run_all
+    from ..knowledge.index import load_index
+    from ..knowledge.paths import bundled_rules_dir
 
     folder = folder or bundled_rules_dir()
     checker = Checker(load_index(folder, use_cache=False))
@@ -214,13 +214,13 @@ OutputFile = Annotated[Optional[Path], typer.Option(
 
 
 def _browser(rules: Path | None):
-    from .browse import Browser
+    from ..browse.browser import Browser
 
     return Browser.from_rules(rules)
 
 
 def _emit(text: str, output: Path | None) -> None:
-    from .output import write_text_atomically
+    from ..files import write_text_atomically
 
     if output is None:
         out().print(text, markup=False, highlight=False, end="" if text.endswith("\n") else "\n")
@@ -273,7 +273,7 @@ def rules_coverage(
     rules: RulesOption = None,
 ) -> None:
     """Write the coverage document (every class, drug, condition and rule with its sources)."""
-    from .coverage import coverage_markdown
+    from ..browse.coverage import coverage_markdown
 
     _emit(coverage_markdown(_browser(rules).kb), output)
 
@@ -301,7 +301,7 @@ def graph_export(
     rules: RulesOption = None,
 ) -> None:
     """Export the graph (nodes, is_a/contains edges, one edge per rule) as GraphML, JSON or DOT."""
-    from .graph_export import render_graph
+    from ..browse.graph_export import render_graph
 
     _emit(render_graph(_browser(rules).kb, format.value), output)
 
@@ -310,9 +310,9 @@ def _check_and_plan(items, context, format, rules, exit_zero, wake, sleep, meals
     """`check --plan`: the report, then the plan; JSON adds the plan under "plan"."""
     import json
 
-    from .plan_render import print_plan
-    from .planning import PlanOptions, check_and_plan
-    from .render import print_report
+    from .render_plan import print_plan
+    from ..plan.planning import PlanOptions, check_and_plan
+    from .render_report import print_report
 
     options = PlanOptions.from_text(wake, sleep, meals)
     report, day_plan = check_and_plan(_checker(rules), items, options, context)
@@ -338,8 +338,8 @@ def plan_command(
 ) -> None:
     """A daily timetable in which every separation and administration instruction holds.
     Exit 0: a plan; 1: no plan exists on the grid, or an item is unrecognised."""
-    from .plan_render import plan_json, print_plan
-    from .planning import PlanOptions, plan
+    from .render_plan import plan_json, print_plan
+    from ..plan.planning import PlanOptions, plan
 
     options = PlanOptions.from_text(wake, sleep, meals, step)
     day_plan = plan(_checker(rules), items, options)
@@ -405,7 +405,7 @@ def screen(
 ) -> None:
     """Screen a file of patients. Exit 0: all clear; 1: findings, unrecognised items or rejected
     rows; 2: the file cannot be used (nothing is written)."""
-    from .batch import ScreenOptions, screen_file
+    from ..screen.pipeline import ScreenOptions, screen_file
 
     separators = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     if delimiter is not None:

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .dose import dose_findings, intake_level, item_dose, magnesium_dose, round_mg
-from .engine import Checker
-from .errors import InputError
-from .models import PatientContext, Report
-from .schema import SEVERITY_ORDER
+from ..check.dose import dose_findings, intake_level, item_dose, magnesium_dose, round_mg
+from ..check.engine import Checker
+from ..errors import InputError
+from ..models import PatientContext, Report
+from ..knowledge.schema import SEVERITY_ORDER
 from .tabular import ITEM_SEPARATORS, RowError
 
 SEVERITIES = tuple(SEVERITY_ORDER)

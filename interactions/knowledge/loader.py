@@ -14,12 +14,11 @@ from pathlib import Path
 import networkx as nx
 from pydantic import ValidationError
 
-from .dose import MESSAGE_FIELDS
-from .errors import RuleFileError
+from ..errors import RuleFileError
 from .names import normalize, slug
 from .paths import rule_files
 from .schema import (
-    AdministrationSpec, ConfusableSpec, DoseRuleSpec, EntitySpec, IntakeSpec, LabelStrengthSpec,
+    DOSE_MESSAGE_FIELDS, AdministrationSpec, ConfusableSpec, DoseRuleSpec, EntitySpec, IntakeSpec, LabelStrengthSpec,
     ReferenceSpec, RuleFile, RuleSpec,
 )
 
@@ -264,11 +263,11 @@ def _check_dose_data(intake, dose_rules, labels, entities, references, origin, p
     for rule in dose_rules.values():
         for field_name, text in (("message", rule.message), ("management", rule.management)):
             unknown = {f for _t, f, _s, _c in string.Formatter().parse(text) if f} - set(
-                MESSAGE_FIELDS)
+                DOSE_MESSAGE_FIELDS)
             if unknown:
                 problems.append(f"{origin[rule.id]}: dose rule '{rule.id}': {field_name} uses "
                                 f"unknown placeholder(s) {sorted(unknown)}; allowed: "
-                                f"{list(MESSAGE_FIELDS)}")
+                                f"{list(DOSE_MESSAGE_FIELDS)}")
         for cite in rule.references:
             if cite.ref not in references:
                 problems.append(f"{origin[rule.id]}: dose rule '{rule.id}': cites unknown "

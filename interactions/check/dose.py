@@ -9,19 +9,17 @@ it got. An amount we cannot work out is reported as not counted, never guessed.
 
 from __future__ import annotations
 
-from .index import Index
-from .models import (
+from ..knowledge.index import Index
+from ..models import (
     DoseItem, Finding, IntakeLevel, ItemRef, MagnesiumDose, MedicationEntry, PatientContext,
     Reference,
 )
-from .schema import IntakeSpec, LabelStrengthSpec
+from ..knowledge.schema import IntakeSpec, LabelStrengthSpec
 
 MG_PER_MMOL = 24.305  # standard atomic weight of magnesium: 1 mmol Mg = 24.305 mg
 MEQ_PER_MMOL = 2  # Mg2+ is divalent: 1 mmol = 2 mEq
 MG_PER_UNIT = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
 ADULT_AGE = 30.0  # the age used to pick a limit when none is given (the adult rows)
-# Placeholders a dose rule's message and management may use.
-MESSAGE_FIELDS = ("total", "limit", "group", "items", "not_counted")
 
 
 def elemental_mg_from(amount: float, unit: str) -> float:

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import InputError
-from .index import Index
-from .models import ItemRef, MedicationEntry, PatientContext, Reference, Report, Unrecognized
-from .schema import AdministrationSpec
+from ..errors import InputError
+from ..knowledge.index import Index
+from ..models import ItemRef, MedicationEntry, PatientContext, Reference, Report, Unrecognized
+from ..knowledge.schema import AdministrationSpec
 
 DAY = 24 * 60
 MAX_DOSES_PER_DAY = 6  # beyond this a "timetable" is no longer a few clock times a day

@@ -8,8 +8,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from .models import Finding, IntakeLevel, MagnesiumDose, Report, Separation
-from .notice import NOTICE
+from ..models import Finding, IntakeLevel, MagnesiumDose, Report, Separation
+from ..notice import NOTICE
+from ..wording import gap_text, timing
 SEVERITY_STYLE = {
     "contraindicated": "bold white on red",
     "major": "bold red",
@@ -21,21 +22,6 @@ SEVERITY_STYLE = {
 def report_json(report: Report) -> str:
     return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
 
-
-def hours(value: float | None) -> str:
-    return f"{value:g} h" if value is not None else ""
-
-
-def timing(sep: Separation | None, subject: str, obj: str) -> str:
-    """'doxycycline at least 2 h before or 4 h after magnesium citrate'."""
-    if sep is None:
-        return ""
-    sides = []
-    if sep.drug_before_hours is not None:
-        sides.append(f"at least {hours(sep.drug_before_hours)} before")
-    if sep.drug_after_hours is not None:
-        sides.append(f"at least {hours(sep.drug_after_hours)} after")
-    return f"Take {subject} " + " or ".join(sides) + f" {obj}."
 
 
 def _finding_cell(f: Finding) -> Group:
@@ -141,8 +127,7 @@ def print_explanation(report: Report, console: Console) -> None:
         if f.separation_basis:
             console.print(f"  Why this gap: {f.separation_basis}", markup=False)
         for s in f.source_separations:
-            console.print(f"  Source gap: {s.source}: before {hours(s.drug_before_hours) or '-'}, "
-                          f"after {hours(s.drug_after_hours) or '-'}: \"{s.wording}\"", markup=False)
+            console.print(f"  Source gap: {s.source}: {gap_text(s)}: \"{s.wording}\"", markup=False)
         for ref in f.references:
             section = f" ({ref.section})" if ref.section else ""
             console.print(f"  Source:     {ref.title}{section} {ref.url}", markup=False)

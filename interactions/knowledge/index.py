@@ -114,9 +114,8 @@ def _cache_dir() -> Path:
 def _fingerprint(root: Path) -> str:
     """Content hash of the rules and of the code that compiles them."""
     digest = hashlib.sha256(f"format {FORMAT}".encode())
-    here = Path(__file__).parent
-    for module in ("index.py", "knowledge.py", "schema.py", "names.py", "paths.py"):
-        digest.update((here / module).read_bytes())
+    for module in sorted(Path(__file__).parent.glob("*.py")):  # every class a cache pickles
+        digest.update(module.read_bytes())
     for path in rule_files(root):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
@@ -139,7 +138,7 @@ def load_index(root: Path | None = None, *, use_cache: bool = True) -> Index:
             return index
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             pass
-    from .knowledge import load_knowledge  # imports networkx: only on a cache miss
+    from .loader import load_knowledge  # imports networkx: only on a cache miss
 
     index = compile_index(load_knowledge(root))
     if cache_file is not None:

@@ -9,18 +9,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .browse import Browser, Lookup
-from .render import SEVERITY_STYLE, hours
-from .schema import RuleSpec, SeparationSpec
+from ..browse.browser import Browser, Lookup
+from ..wording import egfr_band, gap_text
+from .render_report import SEVERITY_STYLE
+from ..knowledge.schema import RuleSpec
 
-
-def gap_text(sep: SeparationSpec | None) -> str:
-    """'2 h before / 6 h after' (the subject relative to the object); '' when no gap is given."""
-    if sep is None:
-        return ""
-    return " / ".join(f"{hours(value)} {side}" for value, side in
-                      ((sep.drug_before_hours, "before"), (sep.drug_after_hours, "after"))
-                      if value is not None)
 
 
 def rule_target(rule: RuleSpec) -> str:
@@ -101,7 +94,7 @@ def print_lookup(found: Lookup, console: Console) -> None:
         ("Synonyms", ", ".join(found.synonyms)),
         *((label, ", ".join(codes)) for label, codes in found.codes.items()),
         ("Route", found.route if found.route != "any" else ""),
-        ("eGFR band", _band(found.egfr)),
+        ("eGFR band", egfr_band(*found.egfr) if found.egfr else ""),
         ("Note", found.note or ""),
     ]
     for label, value in lines:
@@ -114,9 +107,3 @@ def print_lookup(found: Lookup, console: Console) -> None:
         console.print(Text.assemble("  Rule:       ", (use.severity, SEVERITY_STYLE[use.severity]),
                                     f"  {use.rule_id} (as {use.role}{via})"))
 
-
-def _band(egfr: list[float | None]) -> str:
-    if not egfr:
-        return ""
-    low, high = egfr
-    return f"{low or 0:g} to {'above' if high is None else f'below {high:g}'} mL/min/1.73 m2"

@@ -12,12 +12,12 @@ from pathlib import Path
 import networkx as nx
 from rapidfuzz import fuzz, process
 
-from .errors import UnknownNameError
-from .index import compile_index
-from .knowledge import KnowledgeBase, load_knowledge
-from .paths import bundled_rules_dir
-from .resolve import Resolver
-from .schema import SEVERITY_ORDER, RuleSpec
+from ..errors import UnknownNameError
+from ..knowledge.index import compile_index
+from ..knowledge.loader import KnowledgeBase, load_knowledge
+from ..knowledge.paths import bundled_rules_dir
+from ..check.resolve import Resolver
+from ..knowledge.schema import SEVERITY_ORDER, RuleSpec
 
 SUGGESTIONS = 3
 GROUP_KINDS = {"class", "magnesium", "condition"}  # what a node can belong to

@@ -10,13 +10,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .dose import dose_findings, intake_level, magnesium_dose
-from .index import Edge, Index, load_index
-from .models import (
+from ..knowledge.index import Edge, Index, load_index
+from ..models import (
     Finding, ItemRef, MedicationEntry, PatientContext, Reference, Report, Resolved, Separation,
     SourceSeparation, Unrecognized,
 )
 from .resolve import Resolver
-from .schema import SEVERITY_ORDER, RuleSpec
+from ..knowledge.schema import SEVERITY_ORDER, RuleSpec
 
 
 class Checker:

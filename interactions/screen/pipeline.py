@@ -22,14 +22,14 @@ from pathlib import Path
 import polars as pl
 
 from .columnar import PATIENT_SCHEMA, Tables, item_counts, resolve_pieces, screen_block
-from .errors import InputError
-from .index import load_index
-from .engine import Checker
-from .screen_format import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
+from ..errors import InputError
+from ..knowledge.index import load_index
+from ..check.engine import Checker
+from .formats import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
     lines_bytes, write_lines
-from .screen_long import order_key, read_long
-from .screen_wide import parse_wide, resolve_wide
-from .screening import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
+from .long import order_key, read_long
+from .wide import parse_wide, resolve_wide
+from .screener import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
 from .tabular import AtomicOutput, Layout, RowError, decode_lines, detect_layout, neutralise, \
     open_input, parse_line, raw_for_rejects, read_blocks, read_header
 

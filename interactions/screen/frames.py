@@ -13,12 +13,12 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from .columnar import PATIENT_SCHEMA, item_counts, resolve_pieces, screen_block
-from .engine import Checker
-from .errors import InputError
-from .screen_format import REJECT_COLUMNS, frames
-from .screen_fields import WHITESPACE
-from .screen_wide import ROLES, checked_rows
-from .screening import Screener
+from ..check.engine import Checker
+from ..errors import InputError
+from .formats import REJECT_COLUMNS, frames
+from .fields import WHITESPACE
+from .wide import ROLES, checked_rows
+from .screener import Screener
 
 
 class FrameResult(NamedTuple):

@@ -193,6 +193,10 @@ class IntakeSpec(Strict):
     note: str | None = None
 
 
+# Placeholders a dose rule's message and management may use (filled in by check.dose).
+DOSE_MESSAGE_FIELDS = ("total", "limit", "group", "items", "not_counted")
+
+
 class DoseRuleSpec(Strict):
     """What to say when a daily total exceeds an ``ul-supplemental`` limit."""
 

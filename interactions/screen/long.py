@@ -13,8 +13,8 @@ from __future__ import annotations
 import polars as pl
 
 from .columnar import Tables, item_counts, memo, resolve_pieces
-from .screen_fields import WHITESPACE, read_fields
-from .screening import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
+from .fields import WHITESPACE, read_fields
+from .screener import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
 from .tabular import Layout, RowError
 
 _CHECKS = {"age": parse_age, "sex": parse_sex, "egfr": parse_egfr, "pregnant": parse_pregnant}

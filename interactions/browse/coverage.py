@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from .knowledge import KnowledgeBase
-from .render_browse import gap_text
-from .schema import SEVERITY_ORDER, EntitySpec, RuleSpec
+from ..knowledge.loader import KnowledgeBase
+from ..wording import egfr_band, gap_text
+from ..knowledge.schema import SEVERITY_ORDER, EntitySpec, RuleSpec
 
 COMMAND = "python -m interactions rules coverage -o docs/coverage.md"
 
@@ -155,13 +155,7 @@ def coverage_markdown(kb: KnowledgeBase) -> str:
 
     doc.add("## Conditions", "")
     doc.table(["Condition", "ICD-10-CM", "Synonyms", "eGFR band", "Belongs to", "Rules"], [
-        [f"{_cell(c.name)} (`{c.id}`)", _list(c.icd10), _list(c.synonyms), _band(c),
+        [f"{_cell(c.name)} (`{c.id}`)", _list(c.icd10), _list(c.synonyms), egfr_band(c.egfr_min, c.egfr_max) or "—",
          _list(doc.name(p) for p in c.is_a), doc.rule_links(c.id)] for c in conditions])
     return "\n".join(doc.lines).rstrip() + "\n"
 
-
-def _band(spec: EntitySpec) -> str:
-    if spec.egfr_min is None and spec.egfr_max is None:
-        return "—"
-    low = f"{spec.egfr_min:g}" if spec.egfr_min is not None else "0"
-    return f"{low} to <{spec.egfr_max:g}" if spec.egfr_max is not None else f"≥{low}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from .screening import (BLANK_ROLE, CONDITION_SUBJECT, MAGNESIUM, OBJECT, SEVERITIES, SUBJECT,
+from .screener import (BLANK_ROLE, CONDITION_SUBJECT, MAGNESIUM, OBJECT, SEVERITIES, SUBJECT,
                         UNKNOWN, Numbering, Screener)
 
 INVOLVED = SUBJECT | OBJECT | CONDITION_SUBJECT | MAGNESIUM

@@ -1,0 +1,8 @@
+"""Reading the knowledge base: rules by class and severity, look-ups, the coverage document and
+graph exports."""
+
+from .browser import Browser, Lookup, RuleUse
+from .coverage import coverage_markdown
+from .graph_export import render_graph
+
+__all__ = ["Browser", "Lookup", "RuleUse", "coverage_markdown", "render_graph"]
