@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..browse.browser import Browser, Lookup
+from ..browse import Browser, Lookup
 from ..wording import egfr_band, gap_text
 from .render_report import SEVERITY_STYLE
 from ..knowledge.schema import RuleSpec

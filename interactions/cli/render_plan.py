@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..plan.planning import Plan, PlanDose
+from ..plan import Plan, PlanDose
 from ..notice import NOTICE
 
 MEAL_NAMES = ("breakfast", "lunch", "dinner")

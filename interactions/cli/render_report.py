@@ -8,7 +8,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..models import Finding, IntakeLevel, MagnesiumDose, Report, Separation
+from ..models import Finding, IntakeLevel, MagnesiumDose, Report
 from ..notice import NOTICE
 from ..wording import gap_text, timing
 SEVERITY_STYLE = {

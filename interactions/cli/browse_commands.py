@@ -1,0 +1,43 @@
+"""`lookup` and `graph export`: what the rules know about a name, and the graph as a file."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from .common import FormatOption, OutputFile, OutputFormat, RulesOption, emit, load_browser, out
+
+
+
+class GraphFormat(str, Enum):
+    graphml = "graphml"
+    json = "json"
+    dot = "dot"
+
+
+def lookup(
+    name: Annotated[str, typer.Argument(help="A drug, brand, class, condition, ATC or ICD-10 code.")],
+    format: FormatOption = OutputFormat.table,
+    rules: RulesOption = None,
+) -> None:
+    """What the rules know about a name: node, classes, products, codes, synonyms, rules."""
+    from .render_browse import lookup_json, print_lookup
+
+    found = load_browser(rules).lookup(name)
+    if format is OutputFormat.json:
+        emit(lookup_json(found), None)
+    else:
+        print_lookup(found, out())
+
+
+def graph_export(
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="Graph file format.")],
+    output: OutputFile = None,
+    rules: RulesOption = None,
+) -> None:
+    """Export the graph (nodes, is_a/contains edges, one edge per rule) as GraphML, JSON or DOT."""
+    from ..browse import render_graph
+
+    emit(render_graph(load_browser(rules).kb, format.value), output)
