@@ -8,8 +8,8 @@ Run from the checkout root: PYTHONPATH=. python benchmarks/resolve_names.py
 import time
 from pathlib import Path
 
-from interactions.knowledge.index import load_index
 from interactions.check.resolve import Resolver
+from interactions.knowledge.index import load_index
 
 TABLE = Path(__file__).parents[1] / "tests" / "fixtures" / "real_world_items.tsv"
 

@@ -7,14 +7,13 @@ import xml.etree.ElementTree as ET
 
 import networkx as nx
 import pytest
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from interactions.browse.browser import Browser
+from interactions.browse.graph_export import render_graph
 from interactions.cli.app import app
 from interactions.errors import UnknownNameError
-from interactions.browse.graph_export import render_graph
-
-from conftest import FIXTURES
 
 runner = CliRunner()
 MINIMAL = str(FIXTURES / "minimal_rules")

@@ -5,11 +5,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from interactions.cli.app import app
-
-from conftest import FIXTURES
 
 runner = CliRunner()
 

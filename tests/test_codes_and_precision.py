@@ -3,11 +3,10 @@
 import shutil
 
 import pytest
+from conftest import FIXTURES
 
 from interactions.check.engine import Checker
 from interactions.knowledge.index import load_index
-
-from conftest import FIXTURES
 
 
 def rule_ids(report):

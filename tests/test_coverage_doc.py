@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
+from conftest import FIXTURES
+
 from interactions.browse.coverage import COMMAND, coverage_markdown
 from interactions.knowledge.loader import load_knowledge
 from interactions.knowledge.paths import bundled_rules_dir
-
-from conftest import FIXTURES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "coverage.md"
 

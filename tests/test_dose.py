@@ -5,8 +5,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from interactions.cli.app import app
 from interactions.check.dose import MEQ_PER_MMOL, MG_PER_MMOL, elemental_mg_from
+from interactions.cli.app import app
 from interactions.models import PatientContext
 
 

@@ -4,11 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from interactions.errors import RuleFileError
 from interactions.knowledge.loader import load_knowledge
-
-from conftest import FIXTURES
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interactions.check.engine import Checker
+from interactions.check.resolve import APPROXIMATE_MIN_SCORE
 from interactions.knowledge.index import load_index
 from interactions.knowledge.names import normalize
 from interactions.knowledge.paths import bundled_rules_dir
-from interactions.check.resolve import APPROXIMATE_MIN_SCORE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

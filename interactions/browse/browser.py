@@ -12,11 +12,9 @@ from pathlib import Path
 import networkx as nx
 from rapidfuzz import fuzz, process
 
-from ..errors import UnknownNameError
-from ..knowledge.index import compile_index
-from ..knowledge.loader import KnowledgeBase, load_knowledge
-from ..knowledge.paths import bundled_rules_dir
 from ..check.resolve import Resolver
+from ..errors import UnknownNameError
+from ..knowledge import KnowledgeBase, bundled_rules_dir, compile_index, load_knowledge
 from ..knowledge.schema import SEVERITY_ORDER, RuleSpec
 
 SUGGESTIONS = 3

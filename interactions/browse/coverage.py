@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..knowledge.loader import KnowledgeBase
-from ..wording import egfr_band, gap_text
+from ..knowledge import KnowledgeBase
 from ..knowledge.schema import SEVERITY_ORDER, EntitySpec, RuleSpec
+from ..wording import egfr_band, gap_text
 
 COMMAND = "python -m interactions rules coverage -o docs/coverage.md"
 
@@ -155,7 +155,8 @@ def coverage_markdown(kb: KnowledgeBase) -> str:
 
     doc.add("## Conditions", "")
     doc.table(["Condition", "ICD-10-CM", "Synonyms", "eGFR band", "Belongs to", "Rules"], [
-        [f"{_cell(c.name)} (`{c.id}`)", _list(c.icd10), _list(c.synonyms), egfr_band(c.egfr_min, c.egfr_max) or "—",
-         _list(doc.name(p) for p in c.is_a), doc.rule_links(c.id)] for c in conditions])
+        [f"{_cell(c.name)} (`{c.id}`)", _list(c.icd10), _list(c.synonyms),
+         egfr_band(c.egfr_min, c.egfr_max) or "—", _list(doc.name(p) for p in c.is_a),
+         doc.rule_links(c.id)] for c in conditions])
     return "\n".join(doc.lines).rstrip() + "\n"
 

@@ -14,7 +14,7 @@ import graphviz
 import networkx as nx
 
 from ..errors import InputError
-from ..knowledge.loader import KnowledgeBase
+from ..knowledge import KnowledgeBase
 
 FORMATS = ("graphml", "json", "dot")
 

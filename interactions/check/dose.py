@@ -9,12 +9,18 @@ it got. An amount we cannot work out is reported as not counted, never guessed.
 
 from __future__ import annotations
 
-from ..knowledge.index import Index
+from ..knowledge import Index
+from ..knowledge.schema import IntakeSpec, LabelStrengthSpec
 from ..models import (
-    DoseItem, Finding, IntakeLevel, ItemRef, MagnesiumDose, MedicationEntry, PatientContext,
+    DoseItem,
+    Finding,
+    IntakeLevel,
+    ItemRef,
+    MagnesiumDose,
+    MedicationEntry,
+    PatientContext,
     Reference,
 )
-from ..knowledge.schema import IntakeSpec, LabelStrengthSpec
 
 MG_PER_MMOL = 24.305  # standard atomic weight of magnesium: 1 mmol Mg = 24.305 mg
 MEQ_PER_MMOL = 2  # Mg2+ is divalent: 1 mmol = 2 mEq

@@ -9,14 +9,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from .dose import dose_findings, intake_level, magnesium_dose
-from ..knowledge.index import Edge, Index, load_index
-from ..models import (
-    Finding, ItemRef, MedicationEntry, PatientContext, Reference, Report, Resolved, Separation,
-    SourceSeparation, Unrecognized,
-)
-from .resolve import Resolver
+from ..knowledge import Edge, Index, load_index
 from ..knowledge.schema import SEVERITY_ORDER, RuleSpec
+from ..models import (
+    Finding,
+    ItemRef,
+    MedicationEntry,
+    PatientContext,
+    Reference,
+    Report,
+    Resolved,
+    Separation,
+    SourceSeparation,
+    Unrecognized,
+)
+from .dose import dose_findings, intake_level, magnesium_dose
+from .resolve import Resolver
 
 
 class Checker:

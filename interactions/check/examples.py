@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Checker
-from ..models import PatientContext
 from ..knowledge.schema import Example, RuleSpec
+from ..models import PatientContext
+from .engine import Checker
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,7 @@ class ParsedItem:
 
 
 def _number(word: str) -> float:
-    return _WORD_NUMBERS.get(word.lower(), None) or float(word)
+    return _WORD_NUMBERS.get(word.lower()) or float(word)
 
 
 def _cut(rest: str, match: re.Match[str]) -> str:

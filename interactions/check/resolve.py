@@ -11,9 +11,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from ..knowledge.index import Index
+from ..knowledge import Index, normalize
 from ..models import MedicationEntry
-from ..knowledge.names import normalize
 from .parse import ParsedItem, parse_item
 
 APPROXIMATE_MIN_SCORE = 90.0  # rapidfuzz ratio (0-100) a misspelling must reach to be accepted

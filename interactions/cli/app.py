@@ -17,7 +17,7 @@ import typer
 from ..errors import InteractionsError
 from ..notice import NOTICE
 from . import browse_commands, check_commands, plan_command, rules_commands, screen_command
-from .common import state, err
+from .common import err, state
 
 # polars allocates through jemalloc, whose default of several arenas per core lets each of
 # screen's threads keep freed memory of its own: one arena lowers screen's peak memory by about

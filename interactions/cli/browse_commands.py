@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -10,8 +10,7 @@ import typer
 from .common import FormatOption, OutputFile, OutputFormat, RulesOption, emit, load_browser, out
 
 
-
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     graphml = "graphml"
     json = "json"
     dot = "dot"

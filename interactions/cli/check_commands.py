@@ -6,17 +6,25 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import (FormatOption, MealsOption, OutputFormat, RulesOption, Sex, SleepOption,
-                     WakeOption, load_checker, out)
+from .common import (
+    FormatOption,
+    MealsOption,
+    OutputFormat,
+    RulesOption,
+    Sex,
+    SleepOption,
+    WakeOption,
+    load_checker,
+    out,
+)
 from .plan_command import check_and_plan_command
-
 
 
 def check(
     items: Annotated[list[str], typer.Argument(metavar="ITEM",
         help='Medications and supplements, one per argument: doxycycline "magnesium citrate 400 mg".')],
-    condition: Annotated[list[str], typer.Option(
-        "--condition", "-c", help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = [],
+    condition: Annotated[Optional[list[str]], typer.Option(
+        "--condition", "-c", help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = None,
     egfr: Annotated[Optional[float], typer.Option(
         help="eGFR in mL/min/1.73 m2; implies the matching CKD stage.", min=0, max=250)] = None,
     age: Annotated[Optional[float], typer.Option(help="Age in years.", min=0, max=130)] = None,
@@ -38,7 +46,7 @@ def check(
     from ..models import PatientContext
     from .render_report import print_report, report_json
 
-    context = PatientContext(conditions=condition, egfr=egfr, age=age,
+    context = PatientContext(conditions=condition or [], egfr=egfr, age=age,
                              sex=sex.value if sex else None, pregnant=pregnant,
                              lactating=lactating)
     if plan:

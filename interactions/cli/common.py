@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -33,12 +33,12 @@ def err() -> Console:
     return _console(True)
 
 
-class Sex(str, Enum):
+class Sex(StrEnum):
     F = "F"
     M = "M"
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
 

@@ -6,17 +6,25 @@ from typing import Annotated
 
 import typer
 
-from .common import (FormatOption, MealsOption, OutputFormat, RulesOption, SleepOption,
-                     StepOption, WakeOption, load_checker, out)
-
+from .common import (
+    FormatOption,
+    MealsOption,
+    OutputFormat,
+    RulesOption,
+    SleepOption,
+    StepOption,
+    WakeOption,
+    load_checker,
+    out,
+)
 
 
 def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep, meals) -> None:
     """`check --plan`: the report, then the plan; JSON adds the plan under "plan"."""
     import json
 
-    from .render_plan import print_plan
     from ..plan import PlanOptions, check_and_plan
+    from .render_plan import print_plan
     from .render_report import print_report
 
     options = PlanOptions.from_text(wake, sleep, meals)
@@ -42,8 +50,8 @@ def plan_command(
 ) -> None:
     """A daily timetable in which every separation and administration instruction holds.
     Exit 0: a plan; 1: no plan exists on the grid, or an item is unrecognised."""
-    from .render_plan import plan_json, print_plan
     from ..plan import PlanOptions, plan
+    from .render_plan import plan_json, print_plan
 
     options = PlanOptions.from_text(wake, sleep, meals, step)
     day_plan = plan(load_checker(rules), items, options)

@@ -10,10 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..browse import Browser, Lookup
+from ..knowledge.schema import RuleSpec
 from ..wording import egfr_band, gap_text
 from .render_report import SEVERITY_STYLE
-from ..knowledge.schema import RuleSpec
-
 
 
 def rule_target(rule: RuleSpec) -> str:

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..plan import Plan, PlanDose
 from ..notice import NOTICE
+from ..plan import Plan, PlanDose
 
 MEAL_NAMES = ("breakfast", "lunch", "dinner")
 

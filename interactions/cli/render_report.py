@@ -11,6 +11,7 @@ from rich.text import Text
 from ..models import Finding, IntakeLevel, MagnesiumDose, Report
 from ..notice import NOTICE
 from ..wording import gap_text, timing
+
 SEVERITY_STYLE = {
     "contraindicated": "bold white on red",
     "major": "bold red",

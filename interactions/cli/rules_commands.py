@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .common import FormatOption, OutputFile, OutputFormat, RulesOption, load_browser, emit, err, out
-
+from .common import FormatOption, OutputFile, OutputFormat, RulesOption, emit, err, load_browser, out
 
 
 def rules_validate(
@@ -17,8 +16,7 @@ def rules_validate(
         help="Rule folder to check (default: the bundled rules).", file_okay=False)] = None,
 ) -> None:
     """Load a rule folder, report every problem, and run every rule's examples."""
-    from ..check import Checker
-    from ..check import run_examples
+    from ..check import Checker, run_examples
     from ..knowledge import bundled_rules_dir, load_index
 
     folder = folder or bundled_rules_dir()
@@ -41,7 +39,7 @@ def rules_validate(
 # graph_export.py; text in render_browse.py)
 
 
-class SeverityChoice(str, Enum):
+class SeverityChoice(StrEnum):
     contraindicated = "contraindicated"
     major = "major"
     moderate = "moderate"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
@@ -10,13 +10,12 @@ import typer
 from .common import RulesOption, err
 
 
-
-class ScreenFormat(str, Enum):
+class ScreenFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
 
 
-class Layout(str, Enum):
+class Layout(StrEnum):
     wide = "wide"
     long = "long"
 

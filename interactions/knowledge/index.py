@@ -17,7 +17,12 @@ from pathlib import Path
 from .names import normalize
 from .paths import bundled_rules_dir, rule_files
 from .schema import (
-    AdministrationSpec, DoseRuleSpec, IntakeSpec, LabelStrengthSpec, ReferenceSpec, RuleSpec,
+    AdministrationSpec,
+    DoseRuleSpec,
+    IntakeSpec,
+    LabelStrengthSpec,
+    ReferenceSpec,
+    RuleSpec,
 )
 
 Edge = tuple[str, str, str]

@@ -6,7 +6,6 @@ rule it belongs to, so a reviewer fixes a rule folder in one pass.
 
 from __future__ import annotations
 
-import string
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +14,20 @@ import networkx as nx
 from pydantic import ValidationError
 
 from ..errors import RuleFileError
-from .names import normalize, slug
+from .names import slug
 from .paths import rule_files
 from .schema import (
-    DOSE_MESSAGE_FIELDS, AdministrationSpec, ConfusableSpec, DoseRuleSpec, EntitySpec, IntakeSpec, LabelStrengthSpec,
-    ReferenceSpec, RuleFile, RuleSpec,
+    AdministrationSpec,
+    ConfusableSpec,
+    DoseRuleSpec,
+    EntitySpec,
+    IntakeSpec,
+    LabelStrengthSpec,
+    ReferenceSpec,
+    RuleFile,
+    RuleSpec,
 )
+from .validate import check_all
 
 # The graph schema: which edge may join which kinds of node (child kind -> allowed parent kinds).
 IS_A: dict[str, set[str]] = {
@@ -31,17 +38,6 @@ IS_A: dict[str, set[str]] = {
     "condition": {"condition"},
 }
 CONTAINS: set[str] = {"drug", "magnesium", "magnesium-form", "supplement"}
-
-# Which kinds a rule's ends may be stated on.
-SUBJECT_KINDS = {
-    "drug-supplement": {"drug", "class"},
-    "supplement-supplement": {"supplement", "class"},
-    "drug-condition": {"drug", "class", "magnesium", "magnesium-form", "supplement"},
-}
-OBJECT_KINDS = {"magnesium", "magnesium-form", "class"}
-# Which kinds an administration instruction may be stated on.
-ADMINISTRATION_KINDS = {"drug", "class", "product", "magnesium", "magnesium-form", "supplement"}
-
 
 @dataclass
 class KnowledgeBase:
@@ -99,67 +95,61 @@ def _brand_entities(spec: EntitySpec) -> list[EntitySpec]:
     ]
 
 
+@dataclass
+class _Collected:
+    """Everything the files declare, each id claimed once across the whole folder."""
+
+    problems: list[str] = field(default_factory=list)
+    origin: dict[str, str] = field(default_factory=dict)  # id -> the file that declared it
+    references: dict[str, ReferenceSpec] = field(default_factory=dict)
+    entities: dict[str, EntitySpec] = field(default_factory=dict)
+    rules: dict[str, RuleSpec] = field(default_factory=dict)
+    administration: dict[str, AdministrationSpec] = field(default_factory=dict)
+    dose_rules: dict[str, DoseRuleSpec] = field(default_factory=dict)
+    intake: list[tuple[str, IntakeSpec]] = field(default_factory=list)
+    labels: list[tuple[str, LabelStrengthSpec]] = field(default_factory=list)
+    confusables: list[tuple[str, ConfusableSpec]] = field(default_factory=list)
+
+    def claim(self, table: dict, ident: str, spec, what: str, fname: str, key: str | None = None):
+        key = key or ident
+        if key in self.origin:
+            self.problems.append(f"{fname}: {what} '{ident}': id already used in {self.origin[key]}")
+            return
+        self.origin[key] = fname
+        table[ident] = spec
+
+    def add(self, fname: str, content: RuleFile) -> None:
+        for ref_id, ref in content.references.items():
+            self.claim(self.references, ref_id, ref, "reference", fname, key=f"ref:{ref_id}")
+        for spec in content.entity:
+            self.claim(self.entities, spec.id, spec, "entity", fname)
+            for brand in _brand_entities(spec):
+                self.claim(self.entities, brand.id, brand, f"brand of '{spec.id}'", fname)
+        for table, specs, what in ((self.rules, content.rule, "rule"),
+                                   (self.administration, content.administration, "administration"),
+                                   (self.dose_rules, content.dose_rule, "dose rule")):
+            for spec in specs:
+                self.claim(table, spec.id, spec, what, fname)
+        self.intake += [(fname, row) for row in content.intake]
+        self.labels += [(fname, row) for row in content.label_strength]
+        self.confusables += [(fname, row) for row in content.confusable]
+
+
 def load_knowledge(root: Path) -> KnowledgeBase:
     """Read and validate every rule file under ``root``; raise RuleFileError listing all problems."""
     root = Path(root)
     if not root.is_dir():
         raise RuleFileError([f"{root}: not a folder of rule files"])
-    problems: list[str] = []
-    entities: dict[str, EntitySpec] = {}
-    rules: dict[str, RuleSpec] = {}
-    references: dict[str, ReferenceSpec] = {}
-    administration: dict[str, AdministrationSpec] = {}
-    origin: dict[str, str] = {}
-    intake: list[tuple[str, IntakeSpec]] = []
-    dose_rules: dict[str, DoseRuleSpec] = {}
-    labels: list[tuple[str, LabelStrengthSpec]] = []
-    confusables: list[tuple[str, ConfusableSpec]] = []
-
-    def claim(ident: str, what: str, fname: str) -> bool:
-        if ident in origin:
-            problems.append(f"{fname}: {what} '{ident}': id already used in {origin[ident]}")
-            return False
-        origin[ident] = fname
-        return True
-
-    for fname, content in _parse_files(root, problems):
-        for ref_id, ref in content.references.items():
-            if claim(f"ref:{ref_id}", "reference", fname):
-                references[ref_id] = ref
-        for spec in content.entity:
-            for item in [spec, *_brand_entities(spec)]:
-                what = "entity" if item is spec else f"brand of '{spec.id}'"
-                if claim(item.id, what, fname):
-                    entities[item.id] = item
-        for rule in content.rule:
-            if claim(rule.id, "rule", fname):
-                rules[rule.id] = rule
-        for spec in content.administration:
-            if claim(spec.id, "administration", fname):
-                administration[spec.id] = spec
-        for dose_rule in content.dose_rule:
-            if claim(dose_rule.id, "dose rule", fname):
-                dose_rules[dose_rule.id] = dose_rule
-        intake += [(fname, row) for row in content.intake]
-        labels += [(fname, row) for row in content.label_strength]
-        confusables += [(fname, row) for row in content.confusable]
-
-    graph = _build_graph(entities, origin, problems)
-    _check_names(entities, origin, problems)
-    for rule in rules.values():
-        _check_rule(rule, entities, rules, references, graph, origin[rule.id], problems)
-    for spec in administration.values():
-        _check_administration(spec, entities, references, origin[spec.id], problems)
-    _check_dose_data(intake, dose_rules, labels, entities, references, origin, problems)
-    for fname, row in confusables:
-        if row.ref not in references:
-            problems.append(f"{fname}: confusable names {row.names}: cites unknown reference "
-                            f"'{row.ref}'")
-    if problems:
-        raise RuleFileError(problems)
-    return KnowledgeBase(root, entities, rules, references, graph, origin, administration,
-                         [row for _f, row in intake], dose_rules, [row for _f, row in labels],
-                         [row for _f, row in confusables])
+    found = _Collected()
+    for fname, content in _parse_files(root, found.problems):
+        found.add(fname, content)
+    graph = _build_graph(found.entities, found.origin, found.problems)
+    check_all(found, graph)
+    if found.problems:
+        raise RuleFileError(found.problems)
+    return KnowledgeBase(root, found.entities, found.rules, found.references, graph, found.origin,
+                         found.administration, [row for _f, row in found.intake], found.dose_rules,
+                         [row for _f, row in found.labels], [row for _f, row in found.confusables])
 
 
 def _build_graph(entities: dict[str, EntitySpec], origin: dict[str, str], problems: list[str]):
@@ -187,97 +177,3 @@ def _build_graph(entities: dict[str, EntitySpec], origin: dict[str, str], proble
     except nx.NetworkXNoCycle:
         pass
     return graph
-
-
-def _check_names(entities: dict[str, EntitySpec], origin: dict[str, str], problems: list[str]):
-    """Every name, synonym and code must lead to exactly one node, or resolving would guess."""
-    seen: dict[str, str] = {}
-    for spec in entities.values():
-        keys = {normalize(n) for n in [spec.name, *spec.synonyms, spec.id.replace("-", " ")]}
-        keys |= {normalize(c) for c in [*spec.atc, *spec.rxcui, *spec.icd10]}
-        for key in sorted(keys):
-            if not key:
-                continue
-            other = seen.setdefault(key, spec.id)
-            if other != spec.id:
-                problems.append(
-                    f"{origin[spec.id]}: entity '{spec.id}': name or code '{key}' "
-                    f"already names '{other}' ({origin[other]})"
-                )
-
-
-def _check_rule(rule, entities, rules, references, graph, fname, problems) -> None:
-    where = f"{fname}: rule '{rule.id}'"
-    ends = [("subject", rule.subject, SUBJECT_KINDS[rule.kind])]
-    if rule.object is not None:
-        ends.append(("object", rule.object, OBJECT_KINDS))
-    for role, node in (("condition", rule.condition), ("when_condition", rule.when_condition)):
-        if node is not None:
-            ends.append((role, node, {"condition"}))
-    for role, node, kinds in ends:
-        if node not in entities:
-            problems.append(f"{where}: {role} names unknown entity '{node}'")
-        elif entities[node].kind not in kinds:
-            problems.append(
-                f"{where}: {role} '{node}' is a {entities[node].kind}; expected one of {sorted(kinds)}"
-            )
-    cited = [c.ref for c in rule.references] + [s.ref for s in rule.source_separations]
-    for ref in cited:
-        if ref not in references:
-            problems.append(f"{where}: cites unknown reference '{ref}'")
-    if rule.overrides is not None:
-        base = rules.get(rule.overrides)
-        if base is None:
-            problems.append(f"{where}: overrides unknown rule '{rule.overrides}'")
-        elif rule.subject in graph and base.subject in graph and (
-            base.subject not in nx.descendants(graph, rule.subject)
-            or (base.object, base.condition, base.when_condition)
-            != (rule.object, rule.condition, rule.when_condition)
-        ):
-            problems.append(
-                f"{where}: overrides '{base.id}', but that rule is not stated on an ancestor of "
-                f"'{rule.subject}' with the same object, condition and when_condition"
-            )
-
-
-def _check_administration(spec, entities, references, fname, problems) -> None:
-    where = f"{fname}: administration '{spec.id}'"
-    if spec.subject not in entities:
-        problems.append(f"{where}: subject names unknown entity '{spec.subject}'")
-    elif entities[spec.subject].kind not in ADMINISTRATION_KINDS:
-        problems.append(f"{where}: subject '{spec.subject}' is a {entities[spec.subject].kind}; "
-                        f"expected one of {sorted(ADMINISTRATION_KINDS)}")
-    for citation in spec.references:
-        if citation.ref not in references:
-            problems.append(f"{where}: cites unknown reference '{citation.ref}'")
-
-
-def _check_dose_data(intake, dose_rules, labels, entities, references, origin, problems) -> None:
-    """Intake rows, dose rules and label strengths cite known references and name known nodes."""
-    for fname, row in intake:
-        where = f"{fname}: intake {row.kind} {row.sex or ''}{row.life_stage or ''} from {row.age_min:g} y"
-        if row.ref not in references:
-            problems.append(f"{where}: cites unknown reference '{row.ref}'")
-        if row.age_max is not None and row.age_max <= row.age_min:
-            problems.append(f"{where}: age_max must be above age_min")
-    for rule in dose_rules.values():
-        for field_name, text in (("message", rule.message), ("management", rule.management)):
-            unknown = {f for _t, f, _s, _c in string.Formatter().parse(text) if f} - set(
-                DOSE_MESSAGE_FIELDS)
-            if unknown:
-                problems.append(f"{origin[rule.id]}: dose rule '{rule.id}': {field_name} uses "
-                                f"unknown placeholder(s) {sorted(unknown)}; allowed: "
-                                f"{list(DOSE_MESSAGE_FIELDS)}")
-        for cite in rule.references:
-            if cite.ref not in references:
-                problems.append(f"{origin[rule.id]}: dose rule '{rule.id}': cites unknown "
-                                f"reference '{cite.ref}'")
-    for fname, row in labels:
-        where = f"{fname}: label strength of {', '.join(row.products)}"
-        if row.ref not in references:
-            problems.append(f"{where}: cites unknown reference '{row.ref}'")
-        if entities.get(row.form) is None or entities[row.form].kind != "magnesium-form":
-            problems.append(f"{where}: form '{row.form}' is not a magnesium-form entity")
-        for product in row.products:
-            if product not in entities:
-                problems.append(f"{where}: names unknown entity '{product}'")
