@@ -28,6 +28,10 @@ def separation(items, rule_id):
     (["Genvoya", "Maalox"], "elvitegravir-magnesium-chelation", 4, 4),
     # UK antacid SmPC "approximately 2 to 3 hours", upper end either side
     (["Sporanox", "Maalox"], "itraconazole-magnesium-antacids", 3, 3),
+    # "administer LUMAKRAS 4 hours before or 10 hours after ... a locally acting antacid"
+    (["Lumakras", "Maalox"], "sotorasib-magnesium-antacids", 4, 10),
+    # Tasigna: "an antacid may be administered approximately two hours before or ... after"
+    (["Tasigna", "Maalox"], "nilotinib-magnesium-antacids", 2, 2),
 ])
 def test_applied_separation_reads_in_the_drug_direction(items, rule_id, before, after):
     assert separation(items, rule_id) == {"drug_before_hours": before, "drug_after_hours": after}
@@ -38,6 +42,10 @@ def test_applied_separation_reads_in_the_drug_direction(items, rule_id, before, 
     ("atazanavir-magnesium-antacids", "antacids to be taken 1 hour before taking REYATAZ", 2, 1),
     ("cabotegravir-magnesium-chelation", "medications containing polyvalent cations such as antacids", 4, 2),
     ("ketoconazole-magnesium-antacids", "administer antacids at least 1 hour before or 2 hours after", 2, 1),
+    # "the antacid should be taken at least 2 hours after CRESTOR": only the drug-before side
+    ("rosuvastatin-magnesium-antacids", "the antacid should be taken at least 2 hours after", 2, None),
+    # "no antacids 2 hours before or 1 hour after taking Iressa"
+    ("gefitinib-magnesium-antacids", "no antacids 2 hours before or 1 hour after", 1, 2),
 ])
 def test_each_antacid_first_wording_is_kept_converted(rule_id, wording_start, before, after):
     rule = CHECKER.index.rules[rule_id]
