@@ -165,6 +165,7 @@ class Report(Model):
     elemental_magnesium_mg_per_day: float = 0.0
     recommended_magnesium_intake: IntakeLevel | None = None
     magnesium_dose: MagnesiumDose | None = None
+    notes: list[str] = Field(default_factory=list, description="how item positions were read")
 
     @property
     def exit_code(self) -> int:

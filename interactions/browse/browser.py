@@ -117,13 +117,14 @@ class Browser:
         return nx.descendants(self.kb.graph, node)
 
     def rules_reaching(self, node: str) -> list[RuleUse]:
-        """Rules stated on the node or on anything it is, or contains."""
+        """Rules stated on the node or on anything it is, or contains (a rule for a condition
+        written without detail does not reach the more specific conditions under it)."""
         reach = {node} | self.ancestors(node)
         uses = {
             RuleUse(rule.id, rule.severity, role, end)
             for rule in self.kb.rules.values()
             for role, end in rule_ends(rule)
-            if end in reach
+            if end in reach and not (rule.unspecified_only and role == "condition" and end != node)
         }
         return sorted(uses, key=lambda u: (SEVERITY_ORDER[u.severity], u.rule_id, u.role))
 

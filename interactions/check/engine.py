@@ -24,6 +24,7 @@ from ..models import (
     Unrecognized,
 )
 from .dose import dose_findings, intake_level, magnesium_dose
+from .items import ReadItems, read_items
 from .resolve import Resolver
 
 
@@ -42,10 +43,17 @@ class Checker:
         return cls(load_index(rules_dir))
 
     def check(self, items: Iterable[str], context: PatientContext | None = None) -> Report:
-        entries = [self.resolver.resolve(text) for text in items if text.strip()]
-        return self.check_entries(entries, context or PatientContext())
+        """Check a list as people write it: several items may share an argument, and a condition
+        or eGFR written among the items counts as the patient's (see check.items)."""
+        read = self.read(items, context or PatientContext())
+        return self.check_entries(read.entries, read.context, read.notes)
 
-    def check_entries(self, entries: list[MedicationEntry], context: PatientContext) -> Report:
+    def read(self, items: Iterable[str], context: PatientContext) -> ReadItems:
+        """The items to check and the context they imply, as ``check`` reads them."""
+        return read_items(self.resolver, items, context)
+
+    def check_entries(self, entries: list[MedicationEntry], context: PatientContext,
+                      notes: list[str] | None = None) -> Report:
         conditions, unknown_conditions = self.resolve_conditions(context)
         known = [e for e in entries if e.recognised]
         unrecognized = [Unrecognized(input=e.input, suggestions=e.suggestions, unparsed=e.unparsed)
@@ -60,6 +68,7 @@ class Checker:
             elemental_magnesium_mg_per_day=dose.elemental_mg_per_day if dose else 0.0,
             recommended_magnesium_intake=intake_level(self.index, "rda", context),
             magnesium_dose=dose,
+            notes=notes or [],
         )
 
     def resolve_conditions(self, context: PatientContext) -> tuple[list[Resolved], list[Unrecognized]]:
@@ -130,7 +139,9 @@ class Checker:
                 for rule_id in self.index.by_subject.get(ancestor, ()):
                     rule = rules[rule_id]
                     if (rule.kind == "drug-condition" and rule.condition in held
-                            and _route_applies(rule, subject_route)):
+                            and _route_applies(rule, subject_route)
+                            and (not rule.unspecified_only
+                                 or _unspecified(rule.condition, conditions, closure))):
                         groups.setdefault(held[rule.condition], []).append(rule_id)
             found = self._condition_pairs[key] = tuple(
                 (rule_id, k) for k, hits in groups.items()
@@ -201,6 +212,12 @@ class Checker:
                 for s in rule.source_separations
             ],
         )
+
+
+def _unspecified(condition: str, conditions: tuple[str, ...], closure) -> bool:
+    """The patient has ``condition`` itself and nothing more specific under it (CKD, no stage)."""
+    return condition in conditions and not any(
+        c != condition and condition in closure[c] for c in conditions)
 
 
 def _route_applies(rule: RuleSpec, magnesium_route: str) -> bool:

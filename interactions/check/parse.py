@@ -79,10 +79,19 @@ _ROUTES = [
 ]
 # Instructions that carry nothing the checker uses: taken out of the name and reported.
 _INSTRUCTIONS = re.compile(
-    r"\b(?:with (?:food|meals?|a meal|water|breakfast|dinner|supper)|(?:before|after) "
-    r"(?:food|meals?|breakfast|dinner|supper)|on an empty stomach|as directed|"
-    r"(?:for|x)\s*\d+\s*(?:days?|weeks?|months?))\b", re.I)
-_LEADING_VERB = re.compile(r"^\s*(?:take|give|use)\b", re.I)
+    r"\b(?:with (?:food|meals?|a meal|water|breakfast|lunch|dinner|supper)|(?:before|after) "
+    r"(?:food|meals?|breakfast|lunch|dinner|supper)|on an empty stomach|"
+    r"(?:for|x)\s*\d+\s*(?:days?|weeks?|months?)|"
+    r"(?:for|to treat|to help with)\s+(?:pain|sleep|insomnia|anxiety|nausea|constipation|heartburn|"
+    r"indigestion|acid reflux|reflux|cramps?|leg cramps|headaches?|migraines?|fever|cough|"
+    r"allergies|itching|infection)|as directed(?: by (?:your )?(?:doctor|physician|pharmacist))?)\b",
+    re.I)
+# Verbs of a direction ("take 1 tablet", "…, take with food"): not part of any name.
+_VERBS = re.compile(r"\b(?:take|takes|taking|give|use|chew|dissolve|swallow)\b", re.I)
+# Words a direction is made of once its parts are read ("1 tab by mouth at night").
+_FILLER = re.compile(r"\b(?:of|by|mouth|a|an|the|at|in|on|per|each|every|up to|then|daily|day)\b",
+                     re.I)
+_NEGATIVE = re.compile(rf"(?<![\w.])-\s*{_NUM}\s*(?:{_MASS}|{_VOLUME}){_END}", re.I)
 
 
 @dataclass(frozen=True)
@@ -103,101 +112,163 @@ class ParsedItem:
     notes: tuple[str, ...] = ()
 
 
+# Limits of what a dose can be: beyond them the text is a typing or export fault, reported on
+# the item (unparsed, with the reason) rather than carried into arithmetic or JSON.
+MAX_AMOUNT = 1_000_000.0  # of any unit, per dose
+MAX_PER_DAY = 48.0  # doses a day (every 30 minutes)
+
+
+class _Reading:
+    """The text being taken apart, and what has been read from it so far."""
+
+    def __init__(self, text: str):
+        self.rest = " ".join(text.split())
+        self.fields: dict = {}
+        self.unparsed: list[str] = []
+        self.notes: list[str] = []
+
+    def cut(self, match: re.Match[str]) -> None:
+        self.rest = self.rest[: match.start()] + " " + self.rest[match.end():]
+
+    def refuse(self, match: re.Match[str], why: str) -> None:
+        """A dose that cannot be so ("every 0 hours", "400 mg/0 mL"): reported, never used."""
+        self.unparsed.append(f"{match.group(0).strip()} ({why})")
+        self.cut(match)
+
+
 def _number(word: str) -> float:
     return _WORD_NUMBERS.get(word.lower()) or float(word)
 
 
-def _cut(rest: str, match: re.Match[str]) -> str:
-    return rest[: match.start()] + " " + rest[match.end():]
+def _amount(word: str) -> float | None:
+    value = _number(word)
+    return value if 0 < value <= MAX_AMOUNT else None
 
 
-def _frequency(rest: str) -> tuple[float | None, str, list[str]]:
+def _read_frequency(r: _Reading) -> None:
     for pattern, per_day in _FREQUENCIES:
-        match = pattern.search(rest)
+        match = pattern.search(r.rest)
         if not match:
             continue
-        notes = []
-        if per_day == "hour-range":
-            shortest = min(float(match.group(1)), float(match.group(2)))
-            value = 24 / shortest
-            notes.append(f"'{match.group(0)}': counted at the most frequent, {value:g} times a day")
-        elif per_day == "hours":
-            value = 24 / float(match.group(1))
+        if per_day in ("hour-range", "hours"):
+            hours = [float(g) for g in match.groups() if g is not None]
+            if min(hours) <= 0:
+                return r.refuse(match, "an interval of 0 hours")
+            value = 24 / min(hours)
+            if per_day == "hour-range":
+                r.notes.append(f"'{match.group(0)}': counted at the most frequent, {value:g} times a day")
         elif per_day == "times":
             word = match.group(1).lower()
             value = float(_WORD_N.get(word) or word)
         else:
             value = float(per_day)
-        return round(value, 4), _cut(rest, match), notes
-    return None, rest, []
+        if not 0 < value <= MAX_PER_DAY:
+            return r.refuse(match, f"not a possible number of doses a day (at most {MAX_PER_DAY:g})")
+        r.fields["frequency_per_day"] = round(value, 4)
+        return r.cut(match)
+
+
+def _read_manner(r: _Reading) -> None:
+    """As needed, route, and instructions that carry nothing the checker uses."""
+    if _PRN.search(r.rest):
+        r.fields["as_needed"] = True
+        r.rest = _PRN.sub(" ", r.rest)
+    _read_frequency(r)
+    for pattern, name in _ROUTES:
+        if pattern.search(r.rest):
+            r.fields["route"] = name
+            r.rest = pattern.sub(" ", r.rest)
+            break
+    r.unparsed += [m.group(0) for m in _INSTRUCTIONS.finditer(r.rest)]
+    r.rest = _INSTRUCTIONS.sub(" ", r.rest)
+    salt = _AS_SALT.search(r.rest)
+    if salt:
+        r.fields["elemental"] = True
+        r.rest = r.rest[: salt.start()] + " magnesium " + (salt.group(1) or salt.group(2)) + " " \
+            + r.rest[salt.end():]
+    if _ELEMENTAL.search(r.rest):
+        r.fields["elemental"] = True
+        r.rest = _ELEMENTAL.sub(" ", r.rest)
+
+
+def _read_amounts(r: _Reading) -> None:
+    for match in list(_NEGATIVE.finditer(r.rest)):
+        r.refuse(match, "a negative amount")
+    match = _CONCENTRATION.search(r.rest)
+    if match:
+        amount, per = _amount(match.group(1)), float(match.group(3) or 1)
+        if amount is None or per <= 0:
+            r.refuse(match, "not a possible concentration")
+        else:
+            r.fields.update(strength=amount, unit=_MASS_UNITS[match.group(2).lower()],
+                            per_volume_ml=per * _VOLUME_ML[match.group(4).lower()])
+            r.cut(match)
+    match = _VOLUME_AMOUNT.search(r.rest)
+    if match:
+        amount = _amount(match.group(1))
+        if amount is None:
+            r.refuse(match, "not a possible volume")
+        else:
+            r.fields["volume_ml"] = amount * _VOLUME_ML[match.group(2).lower()]
+            r.cut(match)
+    match = _QUANTITY.search(r.rest)
+    if match:
+        amount = _amount(match.group(1))
+        if amount is None:
+            r.refuse(match, "not a possible number of units")
+        else:
+            r.fields.update(quantity=amount, dose_form=_singular(match.group(2).lower()))
+            r.cut(match)
+    _read_strength(r)
+
+
+def _read_strength(r: _Reading) -> None:
+    if "strength" not in r.fields:
+        match = _STRENGTH.search(r.rest)
+        if match:
+            amount = _amount(match.group(1))
+            if amount is None:
+                r.refuse(match, "not a possible amount")
+            else:
+                r.fields.update(strength=amount, unit=_MASS_UNITS[match.group(2).lower()])
+                r.cut(match)
+    r.unparsed += [m.group(0) for m in _STRENGTH.finditer(r.rest)]  # a second strength: not picked
+    r.rest = _STRENGTH.sub(" ", r.rest)
+    if "strength" not in r.fields:
+        # "Mag-Ox 400", "doxy 100": a trailing bare number is a strength with no stated unit.
+        bare = _BARE_NUMBER.search(r.rest)
+        if bare and bare.start() > 0 and _amount(bare.group(1)) is not None:
+            r.fields["strength"] = float(bare.group(1))
+            r.rest = r.rest[: bare.start()]
+
+
+def _name_left(r: _Reading) -> str:
+    rest = _FORM_WORDS.sub(" ", r.rest)
+    name = " ".join(rest.replace(",", " ").split()).strip(" -;:/")
+    return re.sub(r"^of\s+", "", name, flags=re.I)  # "1 tablet of Mag-Ox 400"
 
 
 def parse_item(text: str) -> ParsedItem:
     """Parse one medication string. The name is what is left once the sure patterns are removed."""
-    rest = " ".join(text.split())
-    rest = _LEADING_VERB.sub(" ", rest)
-    unparsed: list[str] = []
-    notes: list[str] = []
-    strength = unit = route = per_volume = volume = quantity = dose_form = None
-    as_needed = elemental = False
+    r = _Reading(text)
+    r.rest = _VERBS.sub(" ", r.rest)
+    _read_manner(r)
+    _read_amounts(r)
+    name = _name_left(r)
+    return ParsedItem(text, name or text.strip(), **r.fields, unparsed=tuple(r.unparsed),
+                      notes=tuple(r.notes))
 
-    if _PRN.search(rest):
-        as_needed = True
-        rest = _PRN.sub(" ", rest)
-    frequency, rest, freq_notes = _frequency(rest)
-    notes += freq_notes
-    for pattern, name in _ROUTES:
-        if pattern.search(rest):
-            route = name
-            rest = pattern.sub(" ", rest)
-            break
-    for match in list(_INSTRUCTIONS.finditer(rest)):
-        unparsed.append(match.group(0))
-    rest = _INSTRUCTIONS.sub(" ", rest)
 
-    salt = _AS_SALT.search(rest)
-    if salt:
-        elemental = True
-        rest = rest[: salt.start()] + " magnesium " + (salt.group(1) or salt.group(2)) + " " \
-            + rest[salt.end():]
-    if _ELEMENTAL.search(rest):
-        elemental = True
-        rest = _ELEMENTAL.sub(" ", rest)
-
-    match = _CONCENTRATION.search(rest)
-    if match:
-        strength, unit = float(match.group(1)), _MASS_UNITS[match.group(2).lower()]
-        per_volume = float(match.group(3) or 1) * _VOLUME_ML[match.group(4).lower()]
-        rest = _cut(rest, match)
-    match = _VOLUME_AMOUNT.search(rest)
-    if match:
-        volume = _number(match.group(1)) * _VOLUME_ML[match.group(2).lower()]
-        rest = _cut(rest, match)
-    match = _QUANTITY.search(rest)
-    if match:
-        quantity = _number(match.group(1))
-        dose_form = _singular(match.group(2).lower())
-        rest = _cut(rest, match)
-    if strength is None:
-        match = _STRENGTH.search(rest)
-        if match:
-            strength, unit = float(match.group(1)), _MASS_UNITS[match.group(2).lower()]
-            rest = _cut(rest, match)
-    for extra in list(_STRENGTH.finditer(rest)):
-        unparsed.append(extra.group(0))  # a second strength: we will not pick one
-    rest = _STRENGTH.sub(" ", rest)
-    if strength is None:
-        # "Mag-Ox 400", "doxy 100": a trailing bare number is a strength with no stated unit.
-        bare = _BARE_NUMBER.search(rest)
-        if bare and bare.start() > 0:
-            strength = float(bare.group(1))
-            rest = rest[: bare.start()]
-    rest = _FORM_WORDS.sub(" ", rest)
-    name = " ".join(rest.replace(",", " ").split()).strip(" -;:/")
-    name = re.sub(r"^of\s+", "", name, flags=re.I)  # "1 tablet of Mag-Ox 400"
-    return ParsedItem(text, name or text.strip(), strength, unit, frequency, as_needed, route,
-                      per_volume, volume, quantity, dose_form, elemental, tuple(unparsed),
-                      tuple(notes))
+def only_directions(text: str) -> bool:
+    """True when ``text`` names nothing: only a dose, frequency, route or instruction ("twice
+    daily", "take with food", "400 mg"). Such a piece belongs to the item beside it."""
+    r = _Reading(text)
+    r.rest = _VERBS.sub(" ", r.rest)
+    _read_manner(r)
+    _read_amounts(r)
+    _read_strength(r)
+    left = _FILLER.sub(" ", _name_left(r))
+    return not re.search(r"[^\W\d_]", left) and (left.strip() == "" or bool(r.fields))
 
 
 def _singular(form: str) -> str:

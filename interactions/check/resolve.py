@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from ..knowledge import Index, normalize
 from ..models import MedicationEntry
+from .notation import notations, plausible_suggestion
 from .parse import ParsedItem, parse_item
 
 APPROXIMATE_MIN_SCORE = 90.0  # rapidfuzz ratio (0-100) a misspelling must reach to be accepted
@@ -20,6 +21,8 @@ APPROXIMATE_MARGIN = 4.0  # ...and by how much it must beat the best match namin
 APPROXIMATE_MIN_LENGTH = 4  # shorter words are abbreviations: exact or nothing
 SUGGESTION_MIN_SCORE = 60.0
 SUGGESTIONS = 3
+FUZZY_CHARS = 120  # longer text is no misspelling of a name: no fuzzy search (its cost grows with length)
+CACHED_CHARS = 1_000
 
 _ATC = re.compile(r"^[A-Z]\d{2}(?:[A-Z]{1,2}\d{0,2})?$")
 _HOW = {"name": "exact", "synonym": "synonym", "brand": "brand", "code": "code"}
@@ -33,6 +36,10 @@ SALT_WORDS = frozenset("""
     phosphate diphosphate bromide chloride hyclate tosylate lactate gluconate nitrate
     anhydrous monohydrate dihydrate trihydrate tetrahydrate pentahydrate hemihydrate sesquihydrate
 """.split())
+# Magnesium is what this tool is about: "doxycycline magnesium" is taken as two items unless the
+# rules list that drug's magnesium salt by name ("esomeprazole magnesium"), so no magnesium is
+# ever lost in a salt reading. Other counter-ions ("atorvastatin calcium") name the drug's salt.
+MAGNESIUM_WORDS = frozenset({"magnesium"})
 # A remainder naming a mineral is itself a salt (aluminium hydroxide): never strip down to it.
 _MINERAL_WORDS = frozenset("""
     magnesium calcium sodium potassium aluminium aluminum zinc iron ferrous ferric hydroxide
@@ -50,10 +57,18 @@ class Resolver:
         for key in index.confusable_names:
             self._targets.setdefault(key, None)
         self._choices = list(self._targets)
-        self.resolve = lru_cache(maxsize=65536)(self._resolve)
+        self._resolved = lru_cache(maxsize=65536)(self._resolve)
         # One misspelt name comes with many doses ("furosimide 40 mg", "furosimide 80 mg"):
         # the fuzzy search, the dearest step, runs once per name.
         self._approximate = lru_cache(maxsize=16384)(self._approximate)
+
+    def resolve(self, text: str) -> MedicationEntry:
+        """The entry for one item, with "did you mean" suggestions when it is not recognised.
+        Cached (entries are shared: copy one before changing it); text longer than any name
+        is resolved afresh each time, so the cache stays bounded in size as well as count."""
+        if len(text) > CACHED_CHARS:
+            return self._resolve(text)
+        return self._resolved(text)
 
     def _resolve(self, text: str) -> MedicationEntry:
         entry = self.identify(text)
@@ -109,9 +124,10 @@ class Resolver:
 
     def _exact(self, text: str) -> tuple[str, str] | None:
         key = normalize(text)
-        if key in self.index.names:
-            node_id, how = self.index.names[key]
-            return node_id, _HOW[how]
+        for candidate in (key, *notations(key)):
+            if candidate in self.index.names:
+                node_id, how = self.index.names[candidate]
+                return node_id, _HOW[how] if candidate == key else "synonym"
         code = text.strip().upper()
         if _ATC.match(code):
             # An ATC code we do not list still tells its class: J01AA99 is a tetracycline.
@@ -120,9 +136,12 @@ class Resolver:
                     return self.index.class_codes[code[:length]], "code-class"
         return None
 
-    def _drug_salt(self, name: str) -> tuple[str, str] | None:
-        """'esomeprazole magnesium' is esomeprazole: a counter-ion before or after a known drug
-        names the drug's salt, not a second ingredient (and never a magnesium supplement)."""
+    def names_exactly(self, text: str) -> bool:
+        """Whether the whole text, as written, is a name or code of one node."""
+        return self._exact(text) is not None
+
+    def _salt_parts(self, name: str) -> tuple[list[str], int, int] | None:
+        """The words of ``name`` and where a known drug sits among counter-ion words."""
         words = normalize(name).split()
         start, end = 0, len(words)
         while start < end and words[start] in SALT_WORDS:
@@ -135,7 +154,35 @@ class Resolver:
         hit = self.index.names.get(" ".join(core))
         if hit is None or not self._is_plain_drug(hit[0]):
             return None
-        return hit[0], " ".join(words[:start] + words[end:])
+        return words, start, end
+
+    def _drug_salt(self, name: str) -> tuple[str, str] | None:
+        """'naproxen sodium' is naproxen: a counter-ion before or after a known drug names the
+        drug's salt, not a second ingredient. Magnesium does so only when the rules list that
+        salt (see second_ingredient)."""
+        parts = self._salt_parts(name)
+        if parts is None:
+            return None
+        words, start, end = parts
+        stripped = words[:start] + words[end:]
+        if MAGNESIUM_WORDS.intersection(stripped):
+            return None
+        return self.index.names[" ".join(words[start:end])][0], " ".join(stripped)
+
+    def second_ingredient(self, text: str) -> list[str] | None:
+        """'doxycycline magnesium citrate 400 mg' -> ['doxycycline', 'magnesium citrate 400 mg']:
+        a known drug beside magnesium or another named ingredient (a magnesium form) is two
+        items. The text is cut where the words meet, so each keeps its own dose."""
+        name = parse_item(text).name
+        parts = None if self._exact(name) else self._salt_parts(name)  # a listed salt stays one
+        if parts is None:
+            return None
+        words, start, end = parts
+        stripped = words[:start] + words[end:]
+        if not (MAGNESIUM_WORDS.intersection(stripped) or " ".join(stripped) in self.index.names):
+            return None
+        at = _word_position(text, words[end] if start == 0 else words[start])
+        return None if at is None else [text[:at].strip(" ,"), text[at:].strip(" ,")]
 
     def _is_plain_drug(self, node_id: str) -> bool:
         """A drug, or a brand of drugs only: nothing in it is magnesium or another supplement."""
@@ -145,7 +192,7 @@ class Resolver:
             and not kinds & {"magnesium", "magnesium-form", "supplement", "excipient"}
 
     def _approximate(self, key: str) -> tuple[str, float] | None:
-        if len(key) < APPROXIMATE_MIN_LENGTH:
+        if not APPROXIMATE_MIN_LENGTH <= len(key) <= FUZZY_CHARS:
             return None
         # Rivals further than the margin below the threshold cannot change the outcome.
         ranked = process.extract(key, self._choices, scorer=fuzz.ratio, limit=10,
@@ -161,14 +208,15 @@ class Resolver:
         return node_id, round(ranked[0][1], 1)
 
     def suggest(self, key: str) -> list[str]:
-        """Display names of the closest known nodes, best first, one per node."""
-        if not key:
+        """Display names of the closest known nodes, best first, one per node. A suggestion shares
+        a real stem with the text and is never its opposite: none is better than a wrong one."""
+        if not key or len(key) > FUZZY_CHARS:
             return []
         ranked = process.extract(key, self._choices, scorer=fuzz.WRatio, limit=30,
                                  score_cutoff=SUGGESTION_MIN_SCORE)
         names: list[str] = []
         for choice, _score, _ in ranked:
-            if self._targets[choice] is None:
+            if self._targets[choice] is None or not plausible_suggestion(key, choice):
                 continue
             node = self.index.nodes[self._targets[choice]]
             if node.name not in names:
@@ -176,6 +224,12 @@ class Resolver:
             if len(names) == SUGGESTIONS:
                 break
         return names
+
+
+def _word_position(text: str, word: str) -> int | None:
+    """Where the normalised ``word`` starts in ``text`` as written."""
+    match = re.search(r"(?<![0-9a-z])" + r"[^0-9a-z]*".join(map(re.escape, word)), text, re.I)
+    return match.start() if match else None
 
 
 def _dose(parsed: ParsedItem, whole_is_name: bool) -> dict:

@@ -107,6 +107,9 @@ class RuleSpec(Strict):
     object: str | None = None
     condition: str | None = None
     when_condition: str | None = None  # a two-item rule that applies only in this condition
+    # A drug-condition rule for the condition as written with nothing more specific known (CKD
+    # with no stage and no eGFR): it stays silent once a more specific condition is known.
+    unspecified_only: bool = False
     severity: Severity
     action: Action
     evidence: Evidence
@@ -130,7 +133,9 @@ class RuleSpec(Strict):
                 raise ValueError("a drug-condition rule names a 'condition' and no 'object'")
             if self.separation is not None or self.when_condition is not None:
                 raise ValueError("a drug-condition rule has no separation and no when_condition")
-        elif self.object is None or self.condition is not None:
+        elif self.unspecified_only:
+            raise ValueError("only a drug-condition rule may be unspecified_only")
+        if self.kind != "drug-condition" and (self.object is None or self.condition is not None):
             raise ValueError(f"a {self.kind} rule names an 'object' and no 'condition'")
         return self
 
