@@ -52,7 +52,9 @@ def test_intravenous_magnesium_fires_the_neuromuscular_blocker_rule(checker):
 
 
 def test_oral_magnesium_never_fires_intravenous_rules(checker):
-    assert findings(checker, "rocuronium", "magnesium citrate") == []
+    # oral magnesium gets its own minor rule ("documented for parenteral magnesium"), never the IV one
+    assert findings(checker, "rocuronium", "magnesium citrate") == [
+        ("neuromuscular-blockers-oral-magnesium", "rocuronium", "magnesium-citrate")]
     assert findings(checker, "nifedipine", "magnesium citrate") == [
         ("antihypertensives-magnesium-blood-pressure", "nifedipine", "magnesium-citrate")]
 
