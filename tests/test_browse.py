@@ -115,6 +115,7 @@ def test_lookup_a_combination_product_shows_ingredients_classes_and_inherited_ru
     assert found.classes == ["ace-inhibitors", "thiazide-diuretics", "antihypertensives", "diuretics"]
     assert [(u.rule_id, u.via) for u in found.rules] == [
         ("antihypertensives-magnesium-blood-pressure", "antihypertensives"),
+        ("thiazide-diuretics-in-hypomagnesaemia", "thiazide-diuretics"),
         ("thiazide-diuretics-magnesium-loss", "thiazide-diuretics")]
 
 
