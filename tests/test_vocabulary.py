@@ -92,6 +92,7 @@ NAMES = [
     ("Janumet", "sitagliptin-metformin", "synonym"),
     ("Sinemet", "carbidopa-levodopa", "synonym"),
     ("Zestoretic", "lisinopril-hydrochlorothiazide", "synonym"),  # already in antihypertensives
+    ("Tylenol PM", "acetaminophen-diphenhydramine", "synonym"),
     # supplements
     ("vitamin D3 2000 IU daily", "vitamin-d3", "exact"),
     ("cholecalciferol 1000 IU", "vitamin-d3", "synonym"),
@@ -118,6 +119,7 @@ NAMES = [
     ("St. John's Wort", "st-johns-wort", "exact"),
     ("calcium with vitamin D", "calcium-carbonate-vitamin-d3", "synonym"),
     ("PreserVision AREDS 2", "areds2-eye-vitamins", "synonym"),
+    ("potassium 99 mg", "potassium-supplement", "synonym"),
     ("magnesium oxide 400 mg", "magnesium-oxide", "exact"),  # not duplicated, still the same
     # conditions, as problem lists write them
     ("HTN", "hypertension", "synonym"),
