@@ -57,6 +57,7 @@ from interactions.names import normalize, slug  # noqa: E402
 SEEDS = Path(__file__).resolve().parent / "vocabulary"
 ICD_TITLES = SEEDS / "icd10cm-titles.tsv"
 UNII = SEEDS / "unii.tsv"
+CODE_ONLY = "(code only)"  # an ICD-10-CM code whose title is broader than the condition
 OUTPUTS = {
     "drug": "vocabulary-drugs.toml",
     "supplement": "vocabulary-supplements.toml",
@@ -245,11 +246,15 @@ def build(seeds: list[Seed], existing: Existing, icd_titles: dict[str, str]) -> 
         entity = entities[seed.id]
         take(entity, seed, entity.name, required=True)
         take(entity, seed, entity.id.replace("-", " "))
-        for code in seed.codes:
+        titled = []
+        for written in seed.codes:
+            code = written.removesuffix(CODE_ONLY).strip()
             if take(entity, seed, code):
                 (entity.icd10 if seed.kind == "condition" else entity.atc).append(code)
-        titles = [icd_titles[c] for c in entity.icd10 if c in icd_titles]
-        missing = [c for c in seed.codes if seed.kind == "condition" and c not in icd_titles]
+                if not written.endswith(CODE_ONLY):
+                    titled.append(code)
+        titles = [icd_titles[c] for c in titled if c in icd_titles]
+        missing = [c for c in entity.icd10 if c not in icd_titles]
         if missing:
             raise SeedError(f"{seed.line}: no ICD-10-CM title for {missing}: run --refresh-sources")
         for spelling in seed.spellings:
@@ -390,7 +395,8 @@ def refresh_sources() -> None:
     except ImportError:
         raise SystemExit("--refresh-sources needs the PyPI package simple-icd-10-cm "
                          "(pip install simple-icd-10-cm==1.5.0)") from None
-    codes = sorted({c for s in read_seeds() if s.kind == "condition" for c in s.codes})
+    codes = sorted({c.removesuffix(CODE_ONLY).strip()
+                    for s in read_seeds() if s.kind == "condition" for c in s.codes})
     bad = [c for c in codes if not cm.is_valid_item(c)]
     if bad:
         raise SystemExit(f"not ICD-10-CM codes: {bad}")
