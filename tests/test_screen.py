@@ -82,9 +82,10 @@ def test_the_bundled_example_screens_as_the_readme_shows(tmp_path):
     assert summary[0][:4] == ["patient_id", "line", "highest_severity", "findings"]
     assert [r[0] for r in summary[1:]] == ["P001", "P002", "P003", "P004", "P005", "P006", "P007"]
     assert summary[2] == ["P002", "3", "", "0", "0", "0", "0", "0", "2", "0", "", "0"]
-    assert summary[3][9:11] == ["1", "hypertension"]  # an unknown condition is reported, not dropped
+    # hypertension is known (and has no magnesium rule); an unknown condition is reported, not dropped
+    assert summary[3][9:11] == ["1", "Gitelman syndrome"]
     assert err.strip() == ("screen: 7 rows read = 7 patients screened + 0 rows rejected; "
-                           "9 findings for 5 patients; 2 patients with unrecognised items")
+                           "9 findings for 5 patients; 1 patient with unrecognised items")
 
 
 # --- screen and check agree ----------------------------------------------------------------------
@@ -424,7 +425,7 @@ def test_jsonl_output_keeps_numbers_and_lists(tmp_path):
     assert first["patient_id"] == "P001" and first["drug_after_hours"] == 6
     assert first["clinical_significance"] == 1
     summary = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
-    assert summary[2]["unrecognised_items"] == ["hypertension"]
+    assert summary[2]["unrecognised_items"] == ["Gitelman syndrome"]
     assert summary[1]["highest_severity"] is None
 
 
