@@ -210,6 +210,7 @@ def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_
     assert b"age 'abc' is not a number" in by_columns[1][2]
 
 
+@settings(deadline=None)  # polars' first call on a loaded machine can take longer than 200 ms
 @given(st.lists(st.one_of(st.integers(0, 10**25).map(str), st.sampled_from(["007", "7", "é1", "1²"]),
                           st.text("P0123é", min_size=1, max_size=4)), max_size=8))
 def test_the_long_layouts_order_check_in_polars_agrees_with_order_key(ids):
