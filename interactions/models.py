@@ -9,8 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .knowledge.schema import RuleKind, Severity
-
+# The words of the rule scale (see the README's "Severity, action and evidence"): rule files and
+# reports share them.
+RuleKind = Literal["drug-supplement", "supplement-supplement", "drug-condition"]
+Severity = Literal["contraindicated", "major", "moderate", "minor"]
+Action = Literal["avoid", "separate", "adjust-dose", "monitor", "inform"]
+Evidence = Literal["label", "guideline", "study", "case-report", "theoretical"]
+SEVERITY_ORDER: dict[str, int] = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3}
 Match = Literal["exact", "synonym", "brand", "code", "code-class", "salt", "approximate"]
 FindingKind = RuleKind | Literal["dose"]
 

@@ -10,19 +10,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..models import SEVERITY_ORDER, Action, Evidence, RuleKind, Severity  # noqa: F401 (re-exported)
+
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 EntityKind = Literal[
     "magnesium", "magnesium-form", "supplement", "drug", "class", "product", "condition",
     "excipient",
 ]
-RuleKind = Literal["drug-supplement", "supplement-supplement", "drug-condition"]
-Severity = Literal["contraindicated", "major", "moderate", "minor"]
-Action = Literal["avoid", "separate", "adjust-dose", "monitor", "inform"]
-Evidence = Literal["label", "guideline", "study", "case-report", "theoretical"]
 Route = Literal["oral", "intravenous", "any"]
-
-SEVERITY_ORDER: dict[str, int] = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3}
 
 
 class Strict(BaseModel):
