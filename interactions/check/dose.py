@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..knowledge import Index
 from ..knowledge.schema import IntakeSpec, LabelStrengthSpec
 from ..models import (
+    NCPDP_SIGNIFICANCE,
     DoseItem,
     Finding,
     IntakeLevel,
@@ -19,6 +20,7 @@ from ..models import (
     MagnesiumDose,
     MedicationEntry,
     PatientContext,
+    risk_rating,
 )
 
 MG_PER_MMOL = 24.305  # standard atomic weight of magnesium: 1 mmol Mg = 24.305 mg
@@ -227,5 +229,7 @@ def dose_findings(dose: MagnesiumDose | None, index: Index) -> list[Finding]:
         mechanism=rule.mechanism, message=rule.message.format(**values),
         management=rule.management.format(**values), separation=None, evidence=rule.evidence,
         references=references, path=[], action=rule.action, route="oral",
+        risk_rating=risk_rating(rule.severity, rule.action),
+        clinical_significance=NCPDP_SIGNIFICANCE[rule.severity],
     )]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..knowledge import Edge, Index, load_index
 from ..knowledge.schema import SEVERITY_ORDER, RuleSpec
 from ..models import (
+    NCPDP_SIGNIFICANCE,
     Finding,
     ItemRef,
     MedicationEntry,
@@ -21,6 +22,7 @@ from ..models import (
     Separation,
     SourceSeparation,
     Unrecognized,
+    risk_rating,
 )
 from .dose import dose_findings, intake_level, magnesium_dose
 from .items import ReadItems, read_items
@@ -203,6 +205,8 @@ class Checker:
             action=rule.action,
             route=rule.route,
             separation_basis=rule.separation_basis,
+            risk_rating=risk_rating(rule.severity, rule.action),
+            clinical_significance=NCPDP_SIGNIFICANCE[rule.severity],
             source_separations=[
                 SourceSeparation(source=refs[s.ref].title, url=refs[s.ref].url, wording=s.wording,
                                  drug_before_hours=s.drug_before_hours,
