@@ -6,7 +6,7 @@ Run from the repository root: PYTHONPATH=. python benchmarks/plan_speed.py
 import time
 
 from interactions.check.engine import Checker
-from interactions.plan.planning import plan
+from interactions.plan import plan
 
 LISTS = {
     "issue example (6 doses)": ["levothyroxine", "alendronate", "doxycycline",

@@ -15,7 +15,7 @@ from interactions.errors import InputError, RuleFileError
 from interactions.knowledge.index import load_index
 from interactions.models import PatientContext
 from interactions.knowledge.paths import bundled_rules_dir
-from interactions.plan.planning import PlanOptions, plan, plan_entries
+from interactions.plan import PlanOptions, plan, plan_entries
 
 from conftest import FIXTURES
 
@@ -179,7 +179,7 @@ def test_atelvia_follows_its_own_label_not_immediate_release_risedronate(checker
 
 
 def test_a_one_sided_gap_allows_only_that_side():
-    from interactions.plan.planning import separation_ok
+    from interactions.plan import separation_ok
 
     assert separation_ok(600, 480, None, 120)  # 2 h after: allowed
     assert not separation_ok(360, 600, None, 120)  # before: the source gives no such option

@@ -10,9 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..notice import NOTICE
-from ..plan import Plan, PlanDose
-
-MEAL_NAMES = ("breakfast", "lunch", "dinner")
+from ..plan import Plan, PlanDose, meal_names
 
 
 def plan_json(plan: Plan) -> str:
@@ -20,8 +18,7 @@ def plan_json(plan: Plan) -> str:
 
 
 def _meals(meals: list[str]) -> dict[str, str]:
-    names = MEAL_NAMES if len(meals) == 3 else [f"meal {n + 1}" for n in range(len(meals))]
-    return dict(zip(meals, names))
+    return dict(zip(meals, meal_names(len(meals))))
 
 
 def _label(dose: PlanDose) -> str:

@@ -1,0 +1,173 @@
+"""From what the sources say to checks on dose times.
+
+Two sources only: the gaps of the checker's findings (a drug or mineral kept apart from a
+magnesium item) and each drug's administration instructions in rules/. Each becomes a public
+PlanConstraint (what the plan says it meets) and a solver Rule (how the search tests it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..knowledge.index import Index
+from ..knowledge.schema import AdministrationSpec
+from ..models import ItemRef, MedicationEntry, Reference
+from .model import DAY, PlanConstraint, PlanOptions, clock
+from .solver import Rule
+
+MAX_DOSES_PER_DAY = 6  # beyond this a "timetable" is no longer a few clock times a day
+
+
+@dataclass
+class PlanItem:
+    ref: ItemRef
+    doses: int
+    instructions: tuple[AdministrationSpec, ...]
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A finding's separation between two planned items (indices into the item list), in minutes."""
+
+    source: str
+    subject: int
+    obj: int
+    before: int | None
+    after: int | None
+    references: list[Reference]
+
+
+def separation_ok(s: int, o: int, before: int | None, after: int | None) -> bool:
+    """Subject dose at s, object dose at o, on a day that repeats: the subject at least `before`
+    minutes before or `after` minutes after the object, that day; overnight the next day's
+    doses must keep whichever gap the source gives for that order. A side the source leaves
+    out (None) is not an option within the waking day."""
+    same_day = (before is not None and o - s >= before) or (after is not None and s - o >= after)
+    if not same_day:
+        return False
+    if s <= o:  # tomorrow's subject dose comes after today's object dose
+        return after is None or s + DAY - o >= after
+    return before is None or o + DAY - s >= before
+
+
+def instructions_for(index: Index, node: str) -> tuple[AdministrationSpec, ...]:
+    """The instructions stated on the nearest node above the item: the most specific wins."""
+    ranked = sorted(index.closure.get(node, {node: ()}).items(), key=lambda kv: (len(kv[1]), kv[0]))
+    for ancestor, _path in ranked:
+        if ancestor in index.administration:
+            return index.administration[ancestor]
+    return ()
+
+
+def doses_per_day(entry: MedicationEntry, notes: list[str]) -> int:
+    per_day = entry.frequency_per_day
+    if per_day is None:
+        return 1
+    if per_day < 1:
+        notes.append(f"{entry.input!r} is taken less than daily: planned as one dose on the days it "
+                     "is taken.")
+        return 1
+    doses = round(per_day)
+    if doses > MAX_DOSES_PER_DAY:
+        raise InputError(f"{entry.input!r} is {per_day:g} doses a day; plans hold at most "
+                         f"{MAX_DOSES_PER_DAY} doses of one item a day")
+    if abs(doses - per_day) > 0.01:
+        notes.append(f"{entry.input!r}: {per_day:g} doses a day planned as {doses}.")
+    return doses
+
+
+def instruction_references(index: Index, spec: AdministrationSpec) -> list[Reference]:
+    return [Reference(title=index.references[c.ref].title, url=index.references[c.ref].url,
+                      section=c.section, quote=c.quote) for c in spec.references]
+
+
+def build_rules(index: Index, items: list[PlanItem], gaps: list[Gap],
+                options: PlanOptions) -> list[Rule]:
+    """Every constraint of the day, in a fixed order: the gaps, then each item's instructions
+    and the spacing of its divided doses. Ids (c1, c2, ...) follow that order."""
+    builder = _Builder(index, items, options)
+    for gap in gaps:
+        builder.separation(gap)
+    for i, item in enumerate(items):
+        for spec in item.instructions:
+            builder.instruction(i, spec)
+        if item.doses > 1 and not any(s.kind == "divided-doses" for s in item.instructions):
+            builder.spread(i)
+    return builder.rules
+
+
+def relaxed_separation(rule: Rule, before: int | None, after: int | None) -> Rule:
+    """The same separation between the same doses with another source's gap."""
+    return Rule(rule.public, [], [(a, b, lambda s, o, bb=before, aa=after: separation_ok(s, o, bb, aa))
+                                  for a, b, _ in rule.binary])
+
+
+class _Builder:
+    def __init__(self, index: Index, items: list[PlanItem], options: PlanOptions):
+        self.index, self.items, self.options = index, items, options
+        self.rules: list[Rule] = []
+
+    def _new(self, **fields) -> Rule:
+        rule = Rule(PlanConstraint(id=f"c{len(self.rules) + 1}", **fields))
+        self.rules.append(rule)
+        return rule
+
+    def separation(self, gap: Gap) -> None:
+        before, after, subject, obj = gap.before, gap.after, gap.subject, gap.obj
+        sides = " or ".join(f"at least {m / 60:g} h {word}" for word, m in
+                            (("before", before), ("after", after)) if m is not None)
+        s_in, o_in = self.items[subject].ref.input, self.items[obj].ref.input
+        rule = self._new(kind="separation", source=gap.source, items=[s_in, o_in],
+                         text=f"Take {s_in} {sides} every dose of {o_in}.",
+                         before_minutes=before, after_minutes=after, references=gap.references)
+        for i in range(self.items[subject].doses):
+            for j in range(self.items[obj].doses):
+                rule.binary.append(((subject, i), (obj, j),
+                                    lambda s, o, b=before, a=after: separation_ok(s, o, b, a)))
+
+    def instruction(self, item: int, spec: AdministrationSpec) -> None:
+        it, opts = self.items[item], self.options
+        common = {"kind": spec.kind, "source": spec.id, "items": [it.ref.input],
+                  "text": spec.instruction, "min_minutes": spec.min_minutes,
+                  "max_minutes": spec.max_minutes,
+                  "references": instruction_references(self.index, spec)}
+        doses = [(item, k) for k in range(it.doses)]
+        if spec.kind == "empty-stomach-before-breakfast":
+            lo, hi = opts.breakfast - spec.max_minutes, opts.breakfast - spec.min_minutes
+            self._new(**common).unary += [(v, lambda t, lo=lo, hi=hi: lo <= t <= hi) for v in doses]
+        elif spec.kind == "after-breakfast":
+            lo, hi = opts.breakfast + spec.min_minutes, opts.breakfast + spec.max_minutes
+            self._new(**common).unary += [(v, lambda t, lo=lo, hi=hi: lo <= t <= hi) for v in doses]
+        elif spec.kind == "on-waking-before-food-drink-medicines":
+            gap, latest = spec.min_minutes, opts.breakfast - spec.min_minutes
+            rule = self._new(**common)
+            rule.unary += [(v, lambda t, w=opts.wake, latest=latest: t == w and t <= latest)
+                           for v in doses]
+            for other, other_item in enumerate(self.items):
+                if other != item:
+                    rule.binary += [(v, (other, k), lambda t, u, g=gap: u >= t + g)
+                                    for v in doses for k in range(other_item.doses)]
+        elif spec.kind == "divided-doses" and it.doses > 1:
+            self.spread(item, spec)
+
+    def spread(self, item: int, spec: AdministrationSpec | None = None) -> None:
+        """Divided doses are spaced through the day: the waking day is cut into as many equal
+        parts as there are doses, one dose in each. The parts come from the patient's own day,
+        not from a clinical number; a sourced minimum interval (min_minutes) is added on top."""
+        it, opts = self.items[item], self.options
+        bounds = [opts.wake + round(k * (opts.sleep - opts.wake) / it.doses)
+                  for k in range(it.doses + 1)]
+        parts = ", ".join(f"{clock(bounds[k])}-{clock(bounds[k + 1])}" for k in range(it.doses))
+        gap = spec.min_minutes if spec else None
+        rule = self._new(kind="divided-doses", source=spec.id if spec else "frequency",
+                         items=[it.ref.input], min_minutes=gap,
+                         text=f"Space the {it.doses} doses of {it.ref.input} through the day, one "
+                              f"in each of {parts}" + (f", at least {gap} minutes apart." if gap else "."),
+                         references=instruction_references(self.index, spec) if spec else [])
+        last = it.doses - 1
+        rule.unary += [((item, k), lambda t, lo=bounds[k], hi=bounds[k + 1], end=k == last:
+                        lo <= t < hi or (end and t == hi)) for k in range(it.doses)]
+        if gap:
+            rule.binary += [((item, k), (item, k + 1), lambda a, b, g=gap: b - a >= g)
+                            for k in range(last)]

@@ -1,0 +1,134 @@
+"""What a plan request says (the patient's day) and what a plan answers, as data.
+
+Clock times are minutes after midnight inside the library and "HH:MM" in the Plan (the JSON
+contract). Meal names live here so the plan's notes and every renderer call a meal the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from ..errors import InputError
+from ..models import ItemRef, Reference, Unrecognized
+
+DAY = 24 * 60
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+MEAL_NAMES = ("breakfast", "lunch", "dinner")
+
+
+def parse_clock(text: str, what: str = "time") -> int:
+    """'07:30' -> 450 minutes after midnight."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise InputError(f"{what} {text!r} is not a 24-hour clock time; write it as HH:MM, e.g. 07:00")
+    return int(match.group(1)) * 60 + int(match.group(2))
+
+
+def clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def meal_names(count: int) -> tuple[str, ...]:
+    """Breakfast, lunch and dinner for the usual three meals; otherwise 'meal 1', 'meal 2'..."""
+    return MEAL_NAMES if count == 3 else tuple(f"meal {n + 1}" for n in range(count))
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """The patient's day, in minutes after midnight. Meals are sorted; the first is breakfast."""
+
+    wake: int = 7 * 60
+    sleep: int = 23 * 60
+    meals: tuple[int, ...] = (8 * 60, 13 * 60, 19 * 60)
+    step: int = 15
+
+    def __post_init__(self):
+        if not 1 <= self.step <= 120:
+            raise InputError(f"grid step {self.step} minutes is out of range; use 1 to 120")
+        if self.sleep <= self.wake:
+            raise InputError(f"sleep time {clock(self.sleep)} is not after wake time "
+                             f"{clock(self.wake)}; plans cover one waking day")
+        if not self.meals:
+            raise InputError("at least one meal time is needed, e.g. --meals 08:00,13:00,19:00")
+        if list(self.meals) != sorted(set(self.meals)):
+            raise InputError("meal times must be in order and different, e.g. 08:00,13:00,19:00")
+        outside = [clock(m) for m in self.meals if not self.wake <= m <= self.sleep]
+        if outside:
+            raise InputError(f"meal time {outside[0]} is outside the waking window "
+                             f"{clock(self.wake)}-{clock(self.sleep)}")
+
+    @classmethod
+    def from_text(cls, wake: str = "07:00", sleep: str = "23:00",
+                  meals: str = "08:00,13:00,19:00", step: int = 15) -> PlanOptions:
+        times = tuple(parse_clock(m, "meal time") for m in meals.split(",") if m.strip())
+        return cls(parse_clock(wake, "wake time"), parse_clock(sleep, "sleep time"), times, step)
+
+    @property
+    def breakfast(self) -> int:
+        return self.meals[0]
+
+    def grid(self) -> list[int]:
+        return list(range(self.wake, self.sleep + 1, self.step))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanDose(_Model):
+    item: ItemRef
+    time: str
+    note: str
+    dose: int = 1  # which dose of the item this is ...
+    of: int = 1  # ... out of how many in the day
+
+
+class PlanConstraint(_Model):
+    """One requirement the timetable meets. Separations read like findings: take the first item
+    at least before_minutes before, or after_minutes after, the second (null: not an option)."""
+
+    id: str
+    kind: str
+    source: str  # the rule id or administration id it comes from
+    items: list[str]
+    text: str
+    before_minutes: int | None = None
+    after_minutes: int | None = None
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    references: list[Reference] = []
+
+
+class Conflict(_Model):
+    kind: str  # "no-plan-on-grid" | "cannot-be-timed"
+    constraints: list[str]  # constraint ids (no-plan-on-grid) or rule ids (cannot-be-timed)
+    message: str
+
+
+class Alternative(_Model):
+    option: str
+    basis: str
+    references: list[Reference]
+    doses: list[PlanDose]
+
+
+class Plan(_Model):
+    feasible: bool
+    doses: list[PlanDose]
+    constraints: list[PlanConstraint]
+    conflicts: list[Conflict]
+    alternatives: list[Alternative]
+    not_checked: list[str]
+    unrecognized: list[Unrecognized]
+    wake: str
+    sleep: str
+    meals: list[str]
+    step_minutes: int
+
+    @property
+    def exit_code(self) -> int:
+        """0 a plan for everything recognised; 1 no plan, or an item left unrecognised."""
+        return 0 if self.feasible and not self.unrecognized else 1
