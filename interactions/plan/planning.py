@@ -21,7 +21,7 @@ from .constraints import (
     instructions_for,
     relaxed_separation,
 )
-from .model import Alternative, Conflict, Plan, PlanDose, PlanOptions, clock
+from .model import Alternative, Conflict, Plan, PlanDose, PlanOptions, clock, meal_names
 from .solver import Problem, Rule, Var
 
 
@@ -132,15 +132,14 @@ def _usual_times(items: list[PlanItem], opts: PlanOptions, item: int, k: int) ->
 
 
 def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int]) -> list[PlanDose]:
-    meal_names = dict(zip(opts.meals, ("breakfast", "lunch", "dinner"))) if len(opts.meals) == 3 \
-        else {m: "a meal" for m in opts.meals}
+    meal_at = dict(zip(opts.meals, meal_names(len(opts.meals))))
     doses = []
     for (i, k), t in solution.items():
         item = items[i]
         parts = [spec.instruction for spec in item.instructions if spec.kind != "divided-doses"]
-        if t in meal_names and not any(s.kind.startswith(("empty", "on-waking"))
+        if t in meal_at and not any(s.kind.startswith(("empty", "on-waking"))
                                        for s in item.instructions):
-            parts.insert(0, f"at {meal_names[t]}")
+            parts.insert(0, f"at {meal_at[t]}")
         if t == opts.sleep:
             parts.insert(0, "at bedtime")
         doses.append(PlanDose(item=item.ref, time=clock(t), note="; ".join(parts),
