@@ -55,15 +55,22 @@ def print_plan(plan: Plan, console: Console) -> None:
         hint = f" Did you mean: {', '.join(u.suggestions)}?" if u.suggestions else ""
         console.print(Text(f"NOT RECOGNISED: {u.input!r} is not in this plan.{hint}",
                            style="bold magenta"))
+    for held in plan.not_placed:
+        console.print(Text(f"DO NOT TAKE WITHOUT ASKING THE PRESCRIBER: {held.item.input} "
+                           f"({held.rule_id}, {held.severity}) is not in this plan.",
+                           style="bold red"))
+        console.print(f"  {held.reason}", markup=False)
     if plan.feasible:
         console.print(_table(plan.doses, plan.meals, f"Daily plan ({day})"))
         console.print(f"Timeline: {timeline(plan.doses, plan.meals)}", markup=False)
     else:
-        console.print(Text(f"NO PLAN: no timetable meets every constraint ({day}).",
-                           style="bold red"))
+        headline = ("NO PLAN FOUND within the search bound" if plan.search and
+                    plan.search.status == "bound-reached" else
+                    "NO PLAN: no timetable meets every constraint")
+        console.print(Text(f"{headline} ({day}).", style="bold red"))
         for conflict in plan.conflicts:
             console.print(f"- {conflict.message}", markup=False)
-            if conflict.kind == "no-plan-on-grid":
+            if conflict.kind in ("no-plan-on-grid", "no-plan-within-bound"):
                 chosen = [c for c in plan.constraints if c.id in conflict.constraints]
                 for c in chosen:
                     console.print(f"    {c.id} [{c.source}] {c.text}", markup=False)
@@ -76,6 +83,10 @@ def print_plan(plan: Plan, console: Console) -> None:
         console.print(Text(f"Option: {alt.option}", style="bold"))
         console.print(f"  Basis: \"{alt.basis}\" ({alt.references[0].title})", markup=False)
         console.print(f"  Plan: {timeline(alt.doses, plan.meals)}", markup=False)
+    if plan.notes:
+        console.print("Notes:")
+        for note in plan.notes:
+            console.print(f"  - {note}", markup=False)
     if plan.not_checked:
         console.print("Not accounted for:")
         for note in plan.not_checked:

@@ -40,15 +40,15 @@ class Gap:
 
 def separation_ok(s: int, o: int, before: int | None, after: int | None) -> bool:
     """Subject dose at s, object dose at o, on a day that repeats: the subject at least `before`
-    minutes before or `after` minutes after the object, that day; overnight the next day's
-    doses must keep whichever gap the source gives for that order. A side the source leaves
-    out (None) is not an option within the waking day."""
-    same_day = (before is not None and o - s >= before) or (after is not None and s - o >= after)
-    if not same_day:
+    minutes before or `after` minutes after the object, that day and overnight (the next day's
+    doses keep the gap for that order too). A side the source leaves out (None) sets no gap in
+    that direction; the two are still never taken at the same time, the very thing the source's
+    gap is there to prevent."""
+    if s == o:
         return False
-    if s <= o:  # tomorrow's subject dose comes after today's object dose
-        return after is None or s + DAY - o >= after
-    return before is None or o + DAY - s >= before
+    if s < o:  # subject first today; tomorrow's subject comes after today's object
+        return (before is None or o - s >= before) and (after is None or s + DAY - o >= after)
+    return (after is None or s - o >= after) and (before is None or o + DAY - s >= before)
 
 
 def instructions_for(index: Index, node: str) -> tuple[AdministrationSpec, ...]:
@@ -99,8 +99,9 @@ def build_rules(index: Index, items: list[PlanItem], gaps: list[Gap],
 
 def relaxed_separation(rule: Rule, before: int | None, after: int | None) -> Rule:
     """The same separation between the same doses with another source's gap."""
-    return Rule(rule.public, [], [(a, b, lambda s, o, bb=before, aa=after: separation_ok(s, o, bb, aa))
-                                  for a, b, _ in rule.binary])
+    def check(s, o, b=before, a=after):
+        return separation_ok(s, o, b, a)
+    return Rule(rule.public, [], [(s, o, check) for s, o, _ in rule.binary])
 
 
 class _Builder:
@@ -118,13 +119,18 @@ class _Builder:
         sides = " or ".join(f"at least {m / 60:g} h {word}" for word, m in
                             (("before", before), ("after", after)) if m is not None)
         s_in, o_in = self.items[subject].ref.input, self.items[obj].ref.input
+        missing = [word for word, m in (("before", before), ("after", after)) if m is None]
+        unsaid = (f" The source gives no gap for taking it {missing[0]}; none is applied, but not "
+                  "at the same time.") if len(missing) == 1 else ""
         rule = self._new(kind="separation", source=gap.source, items=[s_in, o_in],
-                         text=f"Take {s_in} {sides} every dose of {o_in}.",
+                         text=f"Take {s_in} {sides} every dose of {o_in}.{unsaid}",
                          before_minutes=before, after_minutes=after, references=gap.references)
+        # one check object for every pair of doses: the solver works out each check once
+        def check(s, o, b=before, a=after):
+            return separation_ok(s, o, b, a)
         for i in range(self.items[subject].doses):
             for j in range(self.items[obj].doses):
-                rule.binary.append(((subject, i), (obj, j),
-                                    lambda s, o, b=before, a=after: separation_ok(s, o, b, a)))
+                rule.binary.append(((subject, i), (obj, j), check))
 
     def instruction(self, item: int, spec: AdministrationSpec) -> None:
         it, opts = self.items[item], self.options
@@ -144,9 +150,11 @@ class _Builder:
             rule = self._new(**common)
             rule.unary += [(v, lambda t, w=opts.wake, latest=latest: t == w and t <= latest)
                            for v in doses]
+            def first(t, u, g=gap):
+                return u >= t + g
             for other, other_item in enumerate(self.items):
                 if other != item:
-                    rule.binary += [(v, (other, k), lambda t, u, g=gap: u >= t + g)
+                    rule.binary += [(v, (other, k), first)
                                     for v in doses for k in range(other_item.doses)]
         elif spec.kind == "divided-doses" and it.doses > 1:
             self.spread(item, spec)

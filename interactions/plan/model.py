@@ -7,7 +7,7 @@ contract). Meal names live here so the plan's notes and every renderer call a me
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,12 +38,23 @@ def meal_names(count: int) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """The patient's day, in minutes after midnight. Meals are sorted; the first is breakfast."""
+    """The patient's day, in minutes after midnight. Meals are sorted; the first is breakfast.
+    A meal outside the waking window is left out (listed in dropped_meals; the plan says so).
+
+    The search bound: at most `work_limit` units of search work (a dose time tried, or tested
+    against a linked dose) and `time_limit` seconds for all the searching of one request (the
+    plan, the conflict, the options). The work limit keeps answers the same on every machine and
+    is used up in about 1 s here (2 shared cores); the time limit is the backstop on a busy
+    machine, so that with the check itself a 30-item `plan` answers within 2 s
+    (benchmarks/plan_speed.py)."""
 
     wake: int = 7 * 60
     sleep: int = 23 * 60
     meals: tuple[int, ...] = (8 * 60, 13 * 60, 19 * 60)
     step: int = 15
+    work_limit: int = 1_000_000
+    time_limit: float = 1.5
+    dropped_meals: tuple[int, ...] = field(default=(), init=False, compare=False)
 
     def __post_init__(self):
         if not 1 <= self.step <= 120:
@@ -55,16 +66,22 @@ class PlanOptions:
             raise InputError("at least one meal time is needed, e.g. --meals 08:00,13:00,19:00")
         if list(self.meals) != sorted(set(self.meals)):
             raise InputError("meal times must be in order and different, e.g. 08:00,13:00,19:00")
-        outside = [clock(m) for m in self.meals if not self.wake <= m <= self.sleep]
-        if outside:
-            raise InputError(f"meal time {outside[0]} is outside the waking window "
-                             f"{clock(self.wake)}-{clock(self.sleep)}")
+        if self.work_limit < 1 or not self.time_limit > 0:
+            raise InputError("the search bound must be at least 1 unit of work and more than 0 seconds")
+        inside = tuple(m for m in self.meals if self.wake <= m <= self.sleep)
+        if not inside:
+            raise InputError(f"no meal time is inside the waking window {clock(self.wake)}-"
+                             f"{clock(self.sleep)}; give one with --meals, e.g. --meals "
+                             f"{clock(self.wake + (self.sleep - self.wake) // 4)}")
+        object.__setattr__(self, "dropped_meals", tuple(m for m in self.meals if m not in inside))
+        object.__setattr__(self, "meals", inside)
 
     @classmethod
     def from_text(cls, wake: str = "07:00", sleep: str = "23:00",
-                  meals: str = "08:00,13:00,19:00", step: int = 15) -> PlanOptions:
+                  meals: str = "08:00,13:00,19:00", step: int = 15, **more) -> PlanOptions:
         times = tuple(parse_clock(m, "meal time") for m in meals.split(",") if m.strip())
-        return cls(parse_clock(wake, "wake time"), parse_clock(sleep, "sleep time"), times, step)
+        return cls(parse_clock(wake, "wake time"), parse_clock(sleep, "sleep time"), times, step,
+                   **more)
 
     @property
     def breakfast(self) -> int:
@@ -88,7 +105,8 @@ class PlanDose(_Model):
 
 class PlanConstraint(_Model):
     """One requirement the timetable meets. Separations read like findings: take the first item
-    at least before_minutes before, or after_minutes after, the second (null: not an option)."""
+    at least before_minutes before, or after_minutes after, the second. A null side: the source
+    gives no gap in that direction and none is applied (never at the same time, though)."""
 
     id: str
     kind: str
@@ -103,9 +121,31 @@ class PlanConstraint(_Model):
 
 
 class Conflict(_Model):
-    kind: str  # "no-plan-on-grid" | "cannot-be-timed"
-    constraints: list[str]  # constraint ids (no-plan-on-grid) or rule ids (cannot-be-timed)
+    kind: str  # "no-plan-on-grid" | "no-plan-within-bound"
+    constraints: list[str]  # constraint ids
     message: str
+
+
+class NotPlaced(_Model):
+    """An item a finding says not to take (action avoid, or contraindicated): never timed, and
+    listed apart so that nobody reads the timetable as leave to take it."""
+
+    item: ItemRef
+    rule_id: str
+    severity: str
+    action: str
+    reason: str
+
+
+class Search(_Model):
+    """How the search ended: optimal (the best plan on the grid), best-found (the bound was
+    reached after a plan was found; a better one may exist), infeasible (proven: no plan on the
+    grid), bound-reached (no plan found within the bound, none proven impossible)."""
+
+    status: str
+    work: int  # units of search work done (see PlanOptions)
+    work_limit: int
+    time_limit_seconds: float
 
 
 class Alternative(_Model):
@@ -127,8 +167,11 @@ class Plan(_Model):
     sleep: str
     meals: list[str]
     step_minutes: int
+    not_placed: list[NotPlaced] = []
+    notes: list[str] = []  # how the plan was made: gaps not given, meals left out, the bound
+    search: Search | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 a plan for everything recognised; 1 no plan, or an item left unrecognised."""
-        return 0 if self.feasible and not self.unrecognized else 1
+        """0 a plan for everything recognised; 1 no plan, an item held back or unrecognised."""
+        return 0 if self.feasible and not self.unrecognized and not self.not_placed else 1

@@ -21,72 +21,124 @@ from .constraints import (
     instructions_for,
     relaxed_separation,
 )
-from .model import Alternative, Conflict, Plan, PlanDose, PlanOptions, clock, meal_names
-from .solver import Problem, Rule, Var
+from .model import (
+    Alternative,
+    Conflict,
+    NotPlaced,
+    Plan,
+    PlanDose,
+    PlanOptions,
+    Search,
+    clock,
+    meal_names,
+)
+from .solver import Budget, Problem, Rule, Var
 
 
 def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
                  options: PlanOptions) -> Plan:
     """Plan the recognised items of a checked list (the report of exactly these entries)."""
-    notes: list[str] = []
+    notes: list[str] = [f"Meal time {clock(m)} is outside the waking day {clock(options.wake)}-"
+                        f"{clock(options.sleep)}: left out of the plan." for m in options.dropped_meals]
+    not_checked: list[str] = []
+    held = _held_back(report)
+    held_inputs = {h.item.input for h in held}
     items: list[PlanItem] = []
     position: dict[str, int] = {}
     for entry in entries:
-        if not entry.recognised:
+        if not entry.recognised or entry.input in held_inputs:
             continue
         if entry.as_needed:
-            notes.append(f"{entry.input!r} is taken as needed: not placed in the timetable; keep "
-                         "the gaps below whenever it is taken.")
+            not_checked.append(f"{entry.input!r} is taken as needed: not placed in the timetable; "
+                               "keep the gaps below whenever it is taken.")
             continue
         position.setdefault(entry.input, len(items))
         items.append(PlanItem(ItemRef(input=entry.input, id=entry.id, name=entry.resolved_name),
-                              doses_per_day(entry, notes), instructions_for(index, entry.id)))
+                              doses_per_day(entry, not_checked), instructions_for(index, entry.id)))
 
     gaps: list[Gap] = []
-    untimeable: list[Conflict] = []
     for finding in report.findings:
         if finding.object is None or finding.kind == "drug-condition":
             continue
         subject, obj = position.get(finding.subject.input), position.get(finding.object.input)
-        if finding.separation is not None and subject is not None and obj is not None:
+        if subject is None or obj is None:
+            continue
+        if finding.separation is not None:
             sep = finding.separation
-            gaps.append(Gap(finding.rule_id, subject, obj, _minutes(sep.drug_before_hours),
-                            _minutes(sep.drug_after_hours), finding.references))
-        elif finding.action == "avoid":
-            untimeable.append(Conflict(
-                kind="cannot-be-timed", constraints=[finding.rule_id],
-                message=f"{finding.subject.input} and {finding.object.input}: the source says avoid "
-                        f"the combination, so no timing can make it safe. {finding.management}"))
-        elif finding.action == "separate" and subject is not None and obj is not None:
-            notes.append(f"{finding.subject.input} and {finding.object.input}: rule "
-                         f"{finding.rule_id} says to separate them but its sources give no gap, "
-                         "so the plan cannot time them.")
+            gap = Gap(finding.rule_id, subject, obj, _minutes(sep.drug_before_hours),
+                      _minutes(sep.drug_after_hours), finding.references)
+            gaps.append(gap)
+            notes += [f"{finding.rule_id}: the source gives no gap for taking "
+                      f"{finding.subject.input} {side} {finding.object.input}; none applied."
+                      for side, m in (("before", gap.before), ("after", gap.after)) if m is None]
+        elif finding.action == "separate":
+            not_checked.append(f"{finding.subject.input} and {finding.object.input}: rule "
+                               f"{finding.rule_id} says to separate them but its sources give no "
+                               "gap, so the plan cannot time them.")
     rules = build_rules(index, items, gaps, options)
-    notes += _coverage_notes(index, items, report)
+    not_checked += _coverage_notes(index, items, report)
 
+    budget = Budget(options.work_limit, options.time_limit)
     problem = _problem(items, rules, options)
-    solution = None if untimeable else problem.solve()
-    conflicts, alternatives = list(untimeable), []
-    if solution is None and not untimeable:
-        core = problem.minimal_conflict()
+    result = problem.solve(budget=budget)
+    conflicts, alternatives = [], []
+    if result.status == "bound-reached":
+        stuck = set(result.stuck)
+        involved = [r.public.id for r in rules
+                    if any(v in stuck for v, _ in r.unary) or any(a in stuck or b in stuck
+                                                                 for a, b, _ in r.binary)]
+        conflicts.append(Conflict(
+            kind="no-plan-within-bound", constraints=involved,
+            message=f"No plan was found within the search bound ({options.work_limit:,} units of "
+                    f"work or {options.time_limit:g} s), and none was proven impossible. These "
+                    "constraints were being searched together: " + ", ".join(involved) + "."))
+    elif result.status == "infeasible":
+        core, proven = problem.minimal_conflict(budget, result.core)
         conflicts.append(Conflict(
             kind="no-plan-on-grid", constraints=[rules[i].public.id for i in core],
             message=f"No timetable between {clock(options.wake)} and {clock(options.sleep)} on a "
-                    f"{options.step}-minute grid meets all of these together; dropping any one "
-                    "of them makes a plan possible: "
+                    f"{options.step}-minute grid meets all of these together; "
+                    + ("dropping any one of them makes a plan possible: " if proven else
+                       "the search bound stopped the search for a smaller set: ")
                     + " ".join(rules[i].public.text for i in core)))
-        alternatives = _alternatives(index, report, items, rules, gaps, core, options)
+        alternatives = _alternatives(index, report, items, rules, gaps, core, options, budget)
+    if result.status == "best-found":
+        notes.append("The search bound was reached: this is the best plan found, and every "
+                     "constraint holds, but a plan closer to the usual times may exist.")
+    if budget.exhausted and result.status == "infeasible":
+        notes.append("The search bound was reached while looking for a smaller conflict or for "
+                     "options; some options may not be shown.")
     return Plan(
-        feasible=solution is not None,
-        doses=_doses(items, options, solution) if solution else [],
+        feasible=result.solution is not None,
+        doses=_doses(items, options, result.solution) if result.solution else [],
         constraints=[r.public for r in rules],
         conflicts=conflicts,
         alternatives=alternatives,
-        not_checked=notes,
+        not_checked=not_checked,
         unrecognized=report.unrecognized,
         wake=clock(options.wake), sleep=clock(options.sleep),
         meals=[clock(m) for m in options.meals], step_minutes=options.step,
+        not_placed=held, notes=notes,
+        search=Search(status=result.status, work=budget.work, work_limit=options.work_limit,
+                      time_limit_seconds=options.time_limit),
     )
+
+
+def _held_back(report: Report) -> list[NotPlaced]:
+    """Items a finding says not to take: the magnesium item of a two-item finding (the sources'
+    advice is to stop or change the magnesium product), the item concerned in a condition
+    finding. One entry per item and rule, most serious first (the report's order)."""
+    held: list[NotPlaced] = []
+    for f in report.findings:
+        if f.action != "avoid" and f.severity != "contraindicated":
+            continue
+        item = f.object if f.object is not None and f.kind != "drug-condition" else f.subject
+        if any(h.item.input == item.input and h.rule_id == f.rule_id for h in held):
+            continue
+        held.append(NotPlaced(item=ItemRef(input=item.input, id=item.id, name=item.name),
+                              rule_id=f.rule_id, severity=f.severity, action=f.action,
+                              reason=f"{f.message} {f.management}".strip()))
+    return held
 
 
 def check_and_plan(checker, items: Iterable[str], options: PlanOptions | None = None,
@@ -176,7 +228,7 @@ def _coverage_notes(index: Index, items: list[PlanItem], report: Report) -> list
     return notes
 
 
-def _alternatives(index, report, items, rules, gaps, core, options) -> list[Alternative]:
+def _alternatives(index, report, items, rules, gaps, core, options, budget) -> list[Alternative]:
     """Options the sources support, each offered only if it really gives a plan."""
     found = []
     by_rule = {f.rule_id: f for f in report.findings}
@@ -196,7 +248,7 @@ def _alternatives(index, report, items, rules, gaps, core, options) -> list[Alte
             tried.add((before, after))
             trial = [relaxed_separation(r, before, after) if n == i else r
                      for n, r in enumerate(rules)]
-            solution = _problem(items, trial, options).solve()
+            solution = _problem(items, trial, options).solve(budget=budget).solution
             if solution:
                 gap = " / ".join(f"{label} {m / 60:g} h" for label, m in
                                  (("before", before), ("after", after)) if m is not None)
@@ -206,11 +258,11 @@ def _alternatives(index, report, items, rules, gaps, core, options) -> list[Alte
                     basis=source.wording,
                     references=[Reference(title=source.source, url=source.url)],
                     doses=_doses(items, options, solution)))
-    found += _split_alternatives(index, items, rules, gaps, core, options)
+    found += _split_alternatives(index, items, rules, gaps, core, options, budget)
     return found
 
 
-def _split_alternatives(index, items, rules, gaps, core, options) -> list[Alternative]:
+def _split_alternatives(index, items, rules, gaps, core, options, budget) -> list[Alternative]:
     """Split a once-daily magnesium item into divided doses, where its instructions say so."""
     found = []
     involved = {name for i in core for name in rules[i].public.items}
@@ -222,7 +274,7 @@ def _split_alternatives(index, items, rules, gaps, core, options) -> list[Altern
             trial_items = [PlanItem(it.ref, doses if m == n else it.doses, it.instructions)
                            for m, it in enumerate(items)]
             trial_rules = build_rules(index, trial_items, gaps, options)
-            solution = _problem(trial_items, trial_rules, options).solve()
+            solution = _problem(trial_items, trial_rules, options).solve(budget=budget).solution
             if solution:
                 found.append(Alternative(
                     option=f"Split {item.ref.input} into {doses} smaller doses a day.",
