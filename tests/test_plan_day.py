@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from interactions.cli.app import app
+from interactions.errors import InputError
 from interactions.models import PatientContext
 from interactions.plan import PlanOptions, plan
 
@@ -176,3 +177,42 @@ def test_every_plan_is_valid_and_never_places_an_item_held_back(checker, items, 
     if result.feasible:
         expected = {i: n for i, n in doses_of(items).items() if i not in held}
         assert violations(timetable(result), report, checker.index, PlanOptions(), expected) == []
+
+
+# ------------------------------------------------------------- re-planning after a dose is taken
+
+def test_a_dose_taken_late_moves_the_magnesium_after_it(checker):
+    """'Levofloxacin was taken at 10:15, so move magnesium to 12:15.'"""
+    items = ["zinc gluconate", "magnesium oxide BID", "levofloxacin"]
+    result = plan(checker, items, PlanOptions.from_text(taken=["levofloxacin 10:15"]))
+    assert result.feasible
+    assert [(d.time, d.item.input, d.note) for d in result.doses if d.item.input != "zinc gluconate"] == [
+        ("10:15", "levofloxacin", "taken"),
+        ("12:15", "magnesium oxide BID", ""),
+        ("19:00", "magnesium oxide BID", "at dinner"),
+    ]
+    assert [(d.item.input, d.time) for d in result.taken] == [("levofloxacin", "10:15")]
+    assert result.constraints[-1].kind == "not-before"
+
+
+def test_a_taken_dose_may_name_its_item_by_another_name(checker):
+    result = plan(checker, ["Levaquin 500 mg", "magnesium oxide"], PlanOptions.from_text(taken=["levofloxacin 09:00"]))
+    assert [(d.item.input, d.time) for d in result.taken] == [("Levaquin 500 mg", "09:00")]
+
+
+def test_an_as_needed_antacid_taken_today_keeps_its_gaps(checker):
+    result = plan(checker, ["Maalox 20 mL qid prn", "ciprofloxacin BID"],
+                  PlanOptions.from_text(taken=["Maalox 09:10"]))
+    cipro = [minutes for minutes in (int(d.time[:2]) * 60 + int(d.time[3:]) for d in result.doses
+                                     if d.item.input == "ciprofloxacin BID")]
+    assert result.feasible and len(cipro) == 2
+    assert all(t >= 9 * 60 + 10 + 6 * 60 for t in cipro)  # 6 h after the antacid, or 2 h before it
+
+
+def test_a_taken_dose_of_an_item_not_in_the_list_is_an_input_error(checker):
+    with pytest.raises(InputError) as caught:
+        plan(checker, ["doxycycline"], PlanOptions.from_text(taken=["zinc 10:15"]))
+    assert str(caught.value) == ("taken dose 'zinc' 10:15 names no item of the list; name it as the "
+                                 "list does, e.g. 'zinc 10:15'")
+    with pytest.raises(InputError):
+        PlanOptions.from_text(taken=["zinc at ten"])

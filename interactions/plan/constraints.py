@@ -24,6 +24,10 @@ class PlanItem:
     ref: ItemRef
     doses: int
     instructions: tuple[AdministrationSpec, ...]
+    taken: tuple[int, ...] = ()  # times of its first doses, already taken today (sorted)
+
+    def fixed(self, item: int) -> dict[tuple[int, int], int]:
+        return {(item, k): t for k, t in enumerate(self.taken)}
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,15 @@ def build_rules(index: Index, items: list[PlanItem], gaps: list[Gap],
             builder.instruction(i, spec)
         if item.doses > 1 and not any(s.kind == "divided-doses" for s in item.instructions):
             builder.spread(i)
+    builder.not_before_now()
     return builder.rules
+
+
+def taken_now(items: list[PlanItem], options: PlanOptions) -> int | None:
+    """From when the doses not yet taken are planned: PlanOptions.now, else the latest taken."""
+    if options.now is not None:
+        return options.now
+    return max((t for it in items for t in it.taken), default=None)
 
 
 def relaxed_separation(rule: Rule, before: int | None, after: int | None) -> Rule:
@@ -159,23 +171,41 @@ class _Builder:
         elif spec.kind == "divided-doses" and it.doses > 1:
             self.spread(item, spec)
 
+    def not_before_now(self) -> None:
+        now = taken_now(self.items, self.options)
+        if now is None:
+            return
+        rest = [(i, k) for i, it in enumerate(self.items) for k in range(len(it.taken), it.doses)]
+        rule = self._new(kind="not-before", source="taken",
+                         items=[it.ref.input for it in self.items if it.doses > len(it.taken)],
+                         text=f"Plan the doses not yet taken from {clock(now)} on (doses taken "
+                              "today are fixed at their times and keep their gaps).")
+        rule.unary += [(v, lambda t, now=now: t >= now) for v in rest]
+
     def spread(self, item: int, spec: AdministrationSpec | None = None) -> None:
         """Divided doses are spaced through the day: the waking day is cut into as many equal
         parts as there are doses, one dose in each. The parts come from the patient's own day,
-        not from a clinical number; a sourced minimum interval (min_minutes) is added on top."""
+        not from a clinical number; a sourced minimum interval (min_minutes) is added on top.
+        When doses were taken today, the doses left share the rest of the day the same way."""
         it, opts = self.items[item], self.options
-        bounds = [opts.wake + round(k * (opts.sleep - opts.wake) / it.doses)
-                  for k in range(it.doses + 1)]
-        parts = ", ".join(f"{clock(bounds[k])}-{clock(bounds[k + 1])}" for k in range(it.doses))
+        now = taken_now(self.items, opts)
+        start, first = (opts.wake, 0) if now is None else (max(now, opts.wake), len(it.taken))
+        left = it.doses - first
+        if left < 1 or start >= opts.sleep:
+            return
+        bounds = [start + round(k * (opts.sleep - start) / left) for k in range(left + 1)]
+        parts = ", ".join(f"{clock(bounds[k])}-{clock(bounds[k + 1])}" for k in range(left))
+        what = (f"the {it.doses} doses of {it.ref.input} through the day" if now is None else
+                f"the {left} doses of {it.ref.input} not yet taken through the rest of the day")
         gap = spec.min_minutes if spec else None
         rule = self._new(kind="divided-doses", source=spec.id if spec else "frequency",
                          items=[it.ref.input], min_minutes=gap,
-                         text=f"Space the {it.doses} doses of {it.ref.input} through the day, one "
-                              f"in each of {parts}" + (f", at least {gap} minutes apart." if gap else "."),
+                         text=f"Space {what}, one in each of {parts}"
+                              + (f", at least {gap} minutes apart." if gap else "."),
                          references=instruction_references(self.index, spec) if spec else [])
         last = it.doses - 1
-        rule.unary += [((item, k), lambda t, lo=bounds[k], hi=bounds[k + 1], end=k == last:
-                        lo <= t < hi or (end and t == hi)) for k in range(it.doses)]
+        rule.unary += [((item, first + k), lambda t, lo=bounds[k], hi=bounds[k + 1], end=k == left - 1:
+                        lo <= t < hi or (end and t == hi)) for k in range(left)]
         if gap:
             rule.binary += [((item, k), (item, k + 1), lambda a, b, g=gap: b - a >= g)
                             for k in range(last)]

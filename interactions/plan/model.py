@@ -31,6 +31,15 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def parse_taken(text: str) -> tuple[str, int]:
+    """'zinc 50 mg 10:15' -> ('zinc 50 mg', 615): a dose taken today, the time written last."""
+    item, _, time = text.strip().rpartition(" ")
+    if not item.strip() or not _CLOCK.match(time):
+        raise InputError(f"taken dose {text!r} is not an item and a clock time; write it as "
+                         "'ITEM HH:MM', e.g. 'zinc 10:15'")
+    return item.strip(), parse_clock(time, "taken time")
+
+
 def meal_names(count: int) -> tuple[str, ...]:
     """Breakfast, lunch and dinner for the usual three meals; otherwise 'meal 1', 'meal 2'..."""
     return MEAL_NAMES if count == 3 else tuple(f"meal {n + 1}" for n in range(count))
@@ -54,6 +63,8 @@ class PlanOptions:
     step: int = 15
     work_limit: int = 1_000_000
     time_limit: float = 1.5
+    taken: tuple[tuple[str, int], ...] = ()  # (item as written, minutes): doses taken today
+    now: int | None = None  # doses not yet taken go no earlier; default: the latest taken
     dropped_meals: tuple[int, ...] = field(default=(), init=False, compare=False)
 
     def __post_init__(self):
@@ -78,10 +89,11 @@ class PlanOptions:
 
     @classmethod
     def from_text(cls, wake: str = "07:00", sleep: str = "23:00",
-                  meals: str = "08:00,13:00,19:00", step: int = 15, **more) -> PlanOptions:
+                  meals: str = "08:00,13:00,19:00", step: int = 15,
+                  taken: list[str] | tuple[str, ...] = (), **more) -> PlanOptions:
         times = tuple(parse_clock(m, "meal time") for m in meals.split(",") if m.strip())
         return cls(parse_clock(wake, "wake time"), parse_clock(sleep, "sleep time"), times, step,
-                   **more)
+                   taken=tuple(parse_taken(t) for t in taken), **more)
 
     @property
     def breakfast(self) -> int:
@@ -168,6 +180,7 @@ class Plan(_Model):
     meals: list[str]
     step_minutes: int
     not_placed: list[NotPlaced] = []
+    taken: list[PlanDose] = []  # doses already taken today (PlanOptions.taken), also in `doses`
     notes: list[str] = []  # how the plan was made: gaps not given, meals left out, the bound
     search: Search | None = None
 

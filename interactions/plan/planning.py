@@ -9,7 +9,9 @@ doses spread over breakfast .. dinner. Ties go to the earlier time, so plans are
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
+from ..errors import InputError
 from ..knowledge.index import Index
 from ..models import ItemRef, MedicationEntry, PatientContext, Reference, Report
 from .constraints import (
@@ -36,25 +38,37 @@ from .solver import Budget, Problem, Rule, Var
 
 
 def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
-                 options: PlanOptions) -> Plan:
-    """Plan the recognised items of a checked list (the report of exactly these entries)."""
+                 options: PlanOptions, taken: dict[str, list[int]] | None = None) -> Plan:
+    """Plan the recognised items of a checked list (the report of exactly these entries).
+    `taken`: the doses taken today by item input (default: options.taken matched by text)."""
     notes: list[str] = [f"Meal time {clock(m)} is outside the waking day {clock(options.wake)}-"
                         f"{clock(options.sleep)}: left out of the plan." for m in options.dropped_meals]
+    taken = match_taken(entries, options) if taken is None else taken
     not_checked: list[str] = []
     held = _held_back(report)
     held_inputs = {h.item.input for h in held}
     items: list[PlanItem] = []
     position: dict[str, int] = {}
     for entry in entries:
-        if not entry.recognised or entry.input in held_inputs:
+        times = tuple(sorted(taken.get(entry.input, ())))
+        if not entry.recognised or (entry.input in held_inputs and not times):
             continue
-        if entry.as_needed:
-            not_checked.append(f"{entry.input!r} is taken as needed: not placed in the timetable; "
-                               "keep the gaps below whenever it is taken.")
+        ref = ItemRef(input=entry.input, id=entry.id, name=entry.resolved_name)
+        if entry.as_needed or entry.input in held_inputs:
+            if times:  # taken anyway: its doses are facts the rest of the day must keep gaps from
+                position.setdefault(entry.input, len(items))
+                items.append(PlanItem(ref, len(times), instructions_for(index, entry.id), times))
+            elif entry.as_needed:
+                not_checked.append(f"{entry.input!r} is taken as needed: not placed in the "
+                                   "timetable; keep the gaps below whenever it is taken.")
             continue
+        doses = doses_per_day(entry, not_checked)
+        if len(times) > doses:
+            notes.append(f"{entry.input}: {len(times)} doses taken today, {doses} planned a day; "
+                         "no more are planned today.")
+            doses = len(times)
         position.setdefault(entry.input, len(items))
-        items.append(PlanItem(ItemRef(input=entry.input, id=entry.id, name=entry.resolved_name),
-                              doses_per_day(entry, not_checked), instructions_for(index, entry.id)))
+        items.append(PlanItem(ref, doses, instructions_for(index, entry.id), times))
 
     gaps: list[Gap] = []
     for finding in report.findings:
@@ -78,6 +92,7 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
     rules = build_rules(index, items, gaps, options)
     not_checked += _coverage_notes(index, items, report)
 
+    notes += _taken_notes(items, rules)
     budget = Budget(options.work_limit, options.time_limit)
     problem = _problem(items, rules, options)
     result = problem.solve(budget=budget)
@@ -119,6 +134,8 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
         wake=clock(options.wake), sleep=clock(options.sleep),
         meals=[clock(m) for m in options.meals], step_minutes=options.step,
         not_placed=held, notes=notes,
+        taken=[PlanDose(item=it.ref, time=clock(t), note="taken", dose=k + 1, of=it.doses)
+               for it in items for k, t in enumerate(it.taken)],
         search=Search(status=result.status, work=budget.work, work_limit=options.work_limit,
                       time_limit_seconds=options.time_limit),
     )
@@ -144,10 +161,35 @@ def _held_back(report: Report) -> list[NotPlaced]:
 def check_and_plan(checker, items: Iterable[str], options: PlanOptions | None = None,
                    context: PatientContext | None = None) -> tuple[Report, Plan]:
     """Check a medication list and plan the day from that same report. `checker` is an
-    engine.Checker."""
+    engine.Checker; a taken dose may name its item as written in the list or by any name of it."""
+    options = options or PlanOptions()
     entries = [checker.resolver.resolve(text) for text in items if text.strip()]
     report = checker.check_entries(entries, context or PatientContext())
-    return report, plan_entries(checker.index, entries, report, options or PlanOptions())
+    taken = match_taken(entries, options, checker.resolver.resolve, checker.index.closure)
+    return report, plan_entries(checker.index, entries, report, options, taken)
+
+
+def match_taken(entries: list[MedicationEntry], options: PlanOptions, resolve=None,
+                closure: dict | None = None) -> dict[str, list[int]]:
+    """Each taken dose to the list item it names: the same text, else (with `resolve`) the
+    same resolved item. A taken dose of an item not in the list is an input error."""
+    by_text = {" ".join(e.input.casefold().split()): e.input for e in entries}
+    found: dict[str, list[int]] = {}
+    for name, minutes in options.taken:
+        item = by_text.get(" ".join(name.casefold().split()))
+        if item is None and resolve is not None and (node := resolve(name)).recognised:
+            # the same item, else the one list item it is part of (a brand's drug, a product's)
+            same = [e.input for e in entries if e.id == node.id]
+            below = [e.input for e in entries if node.id in (closure or {}).get(e.id, {})]
+            if len(same or below) > 1:
+                raise InputError(f"taken dose {name!r} could be any of {', '.join(same or below)}; "
+                                 "name it as the list does")
+            item = (same or below or [None])[0]
+        if item is None:
+            raise InputError(f"taken dose {name!r} {clock(minutes)} names no item of the list; "
+                             "name it as the list does, e.g. 'zinc 10:15'")
+        found.setdefault(item, []).append(minutes)
+    return found
 
 
 def plan(checker, items: Iterable[str], options: PlanOptions | None = None,
@@ -160,8 +202,9 @@ def plan(checker, items: Iterable[str], options: PlanOptions | None = None,
 
 def _problem(items: list[PlanItem], rules: list[Rule], options: PlanOptions) -> Problem:
     variables = [(i, k) for i, it in enumerate(items) for k in range(it.doses)]
+    fixed = {v: t for i, it in enumerate(items) for v, t in it.fixed(i).items()}
     return Problem(variables, options.grid(), rules,
-                   {v: _usual_times(items, options, *v) for v in variables})
+                   {v: _usual_times(items, options, *v) for v in variables}, fixed)
 
 
 def _usual_times(items: list[PlanItem], opts: PlanOptions, item: int, k: int) -> tuple[int, ...]:
@@ -183,6 +226,21 @@ def _usual_times(items: list[PlanItem], opts: PlanOptions, item: int, k: int) ->
     return (opts.wake + round((k + 0.5) * span / n),)
 
 
+def _taken_notes(items: list[PlanItem], rules: list[Rule]) -> list[str]:
+    """Doses already taken too close together: nothing can change them, so say so."""
+    fixed = {v: t for i, it in enumerate(items) for v, t in it.fixed(i).items()}
+    notes = []
+    for rule in rules:
+        clash = [(a, b) for a, b, ok in rule.binary
+                 if a in fixed and b in fixed and not ok(fixed[a], fixed[b])]
+        if clash:
+            (a, _), (b, _) = clash[0]
+            notes.append(f"{rule.public.source}: {items[a].ref.input} and {items[b].ref.input} "
+                         f"were taken today closer than it allows ({rule.public.text}); the rest "
+                         "of the day is planned from there.")
+    return notes
+
+
 def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int]) -> list[PlanDose]:
     meal_at = dict(zip(opts.meals, meal_names(len(opts.meals))))
     doses = []
@@ -194,6 +252,8 @@ def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int]) -
             parts.insert(0, f"at {meal_at[t]}")
         if t == opts.sleep:
             parts.insert(0, "at bedtime")
+        if k < len(item.taken):
+            parts = ["taken"]
         doses.append(PlanDose(item=item.ref, time=clock(t), note="; ".join(parts),
                               dose=k + 1, of=item.doses))
     return sorted(doses, key=lambda d: (d.time, d.item.input, d.dose))
@@ -271,8 +331,7 @@ def _split_alternatives(index, items, rules, gaps, core, options, budget) -> lis
         if spec is None or item.doses != 1 or item.ref.input not in involved:
             continue
         for doses in (2, 3):
-            trial_items = [PlanItem(it.ref, doses if m == n else it.doses, it.instructions)
-                           for m, it in enumerate(items)]
+            trial_items = [replace(it, doses=doses) if m == n else it for m, it in enumerate(items)]
             trial_rules = build_rules(index, trial_items, gaps, options)
             solution = _problem(trial_items, trial_rules, options).solve(budget=budget).solution
             if solution:

@@ -78,8 +78,14 @@ class Result:
 
 class Problem:
     def __init__(self, variables: list[Var], grid: list[int], rules: list[Rule],
-                 targets: dict[Var, tuple[int, ...]]):
-        self.vars, self.grid, self.rules, self.targets = variables, grid, rules, targets
+                 targets: dict[Var, tuple[int, ...]], fixed: dict[Var, int] | None = None):
+        """`fixed`: doses whose time is already decided (taken), on the grid or not. Their own
+        limits are not checked and links between two of them are left out: nothing is left
+        to decide there; links to the doses still to place hold as usual."""
+        self.vars, self.rules, self.targets = variables, rules, targets
+        self.fixed = fixed or {}
+        self.free_grid = list(grid)
+        self.grid = sorted(set(grid) | set(self.fixed.values()))
         # (check, flipped, time) -> the grid times the check allows for the other dose, as bits;
         # kept across the solves of one problem (the deletion filter asks many)
         self.masks: dict[tuple[Pred, bool, int], int] = {}
@@ -93,13 +99,17 @@ class Problem:
         budget = budget or Budget(10**12, float("inf"))
         active = list(range(len(self.rules)) if active is None else active)
         chosen = [self.rules[i] for i in active]
-        domains = {v: list(self.grid) for v in self.vars}
+        fixed = self.fixed
+        domains = {v: [fixed[v]] if v in fixed else list(self.free_grid) for v in self.vars}
         for rule in chosen:
             for v, ok in rule.unary:
-                domains[v] = [t for t in domains[v] if ok(t)]
+                if v not in fixed:
+                    domains[v] = [t for t in domains[v] if ok(t)]
         neighbours: dict[Var, list[Link]] = {v: [] for v in self.vars}
         for rule in chosen:
             for a, b, ok in rule.binary:
+                if a in fixed and b in fixed:
+                    continue
                 neighbours[a].append((b, ok, False))
                 neighbours[b].append((a, ok, True))
         for v in self.vars:
