@@ -51,6 +51,12 @@ LISTS = {
                                            SHORT_DAY),
     "15 BID + 15 daily + 2 magnesium BID": (each(" BID", SEPARATED[:15]) + SEPARATED[15:30]
                                             + ["magnesium oxide BID", "Milk of Magnesia BID"], None),
+    "30 BID + 2 magnesium TID, 5-minute grid": (each(" BID", SEPARATED[:30])
+                                                + ["magnesium oxide TID", "Milk of Magnesia TID"],
+                                                PlanOptions(step=5)),
+    "20 QID + 2 magnesium QID, 1-minute grid": (each(" QID", SEPARATED[:20])
+                                                + ["magnesium oxide QID", "magnesium citrate QID"],
+                                                PlanOptions(step=1)),
 }
 
 
@@ -87,7 +93,7 @@ def main() -> None:
         if not label.startswith("random"):
             print(f"{label}: {len(items)} items, {result.search.status}, "
                   f"{result.search.work} units of work, best of 3: {best * 1000:.1f} ms")
-    print(f"random lists: {args.random}, statuses {statuses}")
+    print(f"{len(LISTS)} lists above and {args.random} random 30-item lists: {statuses}")
     seconds, label, result = worst
     print(f"worst case: {label}: {seconds * 1000:.0f} ms, {result.search.status}, "
           f"{result.search.work} units of work (bound {result.search.work_limit} or "

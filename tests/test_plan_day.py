@@ -35,8 +35,8 @@ def test_a_gap_given_one_way_only_leaves_the_other_order_free_and_the_list_gets_
         ("08:00", "magnesium citrate 200 mg BID"),
         ("13:00", "gabapentin 300 mg TID"),
         ("14:00", "dolutegravir 50 mg"),
-        ("19:00", "gabapentin 300 mg TID"),
-        ("19:15", "magnesium citrate 200 mg BID"),
+        ("18:45", "gabapentin 300 mg TID"),
+        ("19:00", "magnesium citrate 200 mg BID"),
     ]
     gabapentin = next(c for c in result.constraints if c.source == "gabapentin-magnesium-absorption")
     assert (gabapentin.before_minutes, gabapentin.after_minutes) == (None, 120)
@@ -130,13 +130,13 @@ def test_when_the_bound_is_reached_first_the_plan_says_so_honestly(checker):
 
 
 def test_a_plan_found_before_the_bound_is_kept_and_marked_best_found(checker):
-    result = planned(checker, ONE_WAY, PlanOptions(work_limit=30_000, time_limit=60))
+    result = planned(checker, ONE_WAY, PlanOptions(work_limit=20_000, time_limit=60))
     assert result.feasible and result.search.status == "best-found"
     assert result.notes[-1].startswith("The search bound was reached: this is the best plan found")
 
 
 def test_the_bound_is_deterministic(checker):
-    options = PlanOptions(work_limit=30_000, time_limit=60)
+    options = PlanOptions(work_limit=20_000, time_limit=60)
     assert plan(checker, ONE_WAY, options) == plan(checker, ONE_WAY, options)
 
 
@@ -216,3 +216,25 @@ def test_a_taken_dose_of_an_item_not_in_the_list_is_an_input_error(checker):
                                  "list does, e.g. 'zinc 10:15'")
     with pytest.raises(InputError):
         PlanOptions.from_text(taken=["zinc at ten"])
+
+
+# ------------------------------------------------------------ Universal Medication Schedule slots
+
+def test_a_plan_in_the_four_medication_schedule_slots_when_one_exists(checker):
+    result = planned(checker, ["ciprofloxacin BID", "Mag-Ox 400 BID"], PlanOptions(slots=True))
+    assert result.slots == {"morning": "08:00", "noon": "13:00", "evening": "19:00", "bedtime": "23:00"}
+    assert [(d.time, d.item.input, d.note.split(";")[0]) for d in result.doses] == [
+        ("08:00", "ciprofloxacin BID", "morning"),
+        ("13:00", "Mag-Ox 400 BID", "noon"),
+        ("19:00", "ciprofloxacin BID", "evening"),
+        ("23:00", "Mag-Ox 400 BID", "bedtime"),
+    ]
+
+
+def test_exact_clock_times_when_no_plan_fits_the_slots(checker):
+    result = planned(checker, ["levothyroxine", "magnesium oxide"], PlanOptions(slots=True))
+    assert result.feasible and result.slots == {}
+    assert timetable(result) == [("07:30", "levothyroxine"), ("13:00", "magnesium oxide")]
+    assert result.notes == [("No plan keeps every dose in the medication-schedule slots (morning "
+                            "08:00, noon 13:00, evening 19:00, bedtime 23:00) and every constraint; "
+                            "exact clock times are given instead.")]

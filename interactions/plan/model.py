@@ -63,6 +63,7 @@ class PlanOptions:
     step: int = 15
     work_limit: int = 1_000_000
     time_limit: float = 1.5
+    slots: bool = False  # Universal Medication Schedule: morning, noon, evening, bedtime
     taken: tuple[tuple[str, int], ...] = ()  # (item as written, minutes): doses taken today
     now: int | None = None  # doses not yet taken go no earlier; default: the latest taken
     dropped_meals: tuple[int, ...] = field(default=(), init=False, compare=False)
@@ -94,6 +95,21 @@ class PlanOptions:
         times = tuple(parse_clock(m, "meal time") for m in meals.split(",") if m.strip())
         return cls(parse_clock(wake, "wake time"), parse_clock(sleep, "sleep time"), times, step,
                    taken=tuple(parse_taken(t) for t in taken), **more)
+
+    def slot_times(self) -> dict[str, int]:
+        """The four Universal Medication Schedule slots on this patient's day: morning at
+        breakfast, noon at the middle meal (else 12:00), evening at the last meal (else 18:00),
+        bedtime at sleep; a slot outside the waking day, or on another's time, is left out."""
+        meals = self.meals
+        middle = [m for m in meals[1:-1]]
+        noon = min(middle, key=lambda m: abs(m - 12 * 60)) if middle else 12 * 60
+        evening = meals[-1] if len(meals) > 1 else 18 * 60
+        slots: dict[str, int] = {}
+        for name, t in (("morning", meals[0]), ("noon", noon), ("evening", evening),
+                        ("bedtime", self.sleep)):
+            if self.wake <= t <= self.sleep and t not in slots.values():
+                slots[name] = t
+        return slots
 
     @property
     def breakfast(self) -> int:
@@ -181,6 +197,7 @@ class Plan(_Model):
     step_minutes: int
     not_placed: list[NotPlaced] = []
     taken: list[PlanDose] = []  # doses already taken today (PlanOptions.taken), also in `doses`
+    slots: dict[str, str] = {}  # the UMS slots the doses are in (PlanOptions.slots), if they fit
     notes: list[str] = []  # how the plan was made: gaps not given, meals left out, the bound
     search: Search | None = None
 

@@ -26,7 +26,6 @@ from .constraints import (
 from .model import (
     Alternative,
     Conflict,
-    NotPlaced,
     Plan,
     PlanDose,
     PlanOptions,
@@ -34,6 +33,7 @@ from .model import (
     clock,
     meal_names,
 )
+from .notes import coverage_notes, held_back, taken_notes
 from .solver import Budget, Problem, Rule, Var
 
 
@@ -45,7 +45,7 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
                         f"{clock(options.sleep)}: left out of the plan." for m in options.dropped_meals]
     taken = match_taken(entries, options) if taken is None else taken
     not_checked: list[str] = []
-    held = _held_back(report)
+    held = held_back(report)
     held_inputs = {h.item.input for h in held}
     items: list[PlanItem] = []
     position: dict[str, int] = {}
@@ -90,12 +90,13 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
                                f"{finding.rule_id} says to separate them but its sources give no "
                                "gap, so the plan cannot time them.")
     rules = build_rules(index, items, gaps, options)
-    not_checked += _coverage_notes(index, items, report)
+    not_checked += coverage_notes(index, items, report)
 
-    notes += _taken_notes(items, rules)
+    notes += taken_notes(items, rules)
     budget = Budget(options.work_limit, options.time_limit)
     problem = _problem(items, rules, options)
-    result = problem.solve(budget=budget)
+    slots = _in_slots(items, rules, options, budget, notes) if options.slots else None
+    result = slots[1] if slots else problem.solve(budget=budget)
     conflicts, alternatives = [], []
     if result.status == "bound-reached":
         stuck = set(result.stuck)
@@ -125,7 +126,9 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
                      "options; some options may not be shown.")
     return Plan(
         feasible=result.solution is not None,
-        doses=_doses(items, options, result.solution) if result.solution else [],
+        doses=_doses(items, options, result.solution,
+                     {t: name for name, t in slots[0].items()} if slots else None)
+        if result.solution else [],
         constraints=[r.public for r in rules],
         conflicts=conflicts,
         alternatives=alternatives,
@@ -138,24 +141,24 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
                for it in items for k, t in enumerate(it.taken)],
         search=Search(status=result.status, work=budget.work, work_limit=options.work_limit,
                       time_limit_seconds=options.time_limit),
+        slots={name: clock(t) for name, t in slots[0].items()} if slots else {},
     )
 
 
-def _held_back(report: Report) -> list[NotPlaced]:
-    """Items a finding says not to take: the magnesium item of a two-item finding (the sources'
-    advice is to stop or change the magnesium product), the item concerned in a condition
-    finding. One entry per item and rule, most serious first (the report's order)."""
-    held: list[NotPlaced] = []
-    for f in report.findings:
-        if f.action != "avoid" and f.severity != "contraindicated":
-            continue
-        item = f.object if f.object is not None and f.kind != "drug-condition" else f.subject
-        if any(h.item.input == item.input and h.rule_id == f.rule_id for h in held):
-            continue
-        held.append(NotPlaced(item=ItemRef(input=item.input, id=item.id, name=item.name),
-                              rule_id=f.rule_id, severity=f.severity, action=f.action,
-                              reason=f"{f.message} {f.management}".strip()))
-    return held
+def _in_slots(items, rules, options, budget, notes):
+    """A plan with every dose in a Universal Medication Schedule slot, if one exists (the slots
+    and the result), else None and a note: the exact clock times are planned instead."""
+    times = options.slot_times()
+    variables = [(i, k) for i, it in enumerate(items) for k in range(it.doses)]
+    fixed = {v: t for i, it in enumerate(items) for v, t in it.fixed(i).items()}
+    result = Problem(variables, sorted(times.values()), rules,
+                     {v: _usual_times(items, options, *v) for v in variables}, fixed).solve(budget=budget)
+    if result.solution is not None:
+        return times, result
+    named = ", ".join(f"{name} {clock(t)}" for name, t in times.items())
+    notes.append(f"No plan keeps every dose in the medication-schedule slots ({named}) and every "
+                 "constraint; exact clock times are given instead.")
+    return None
 
 
 def check_and_plan(checker, items: Iterable[str], options: PlanOptions | None = None,
@@ -226,22 +229,8 @@ def _usual_times(items: list[PlanItem], opts: PlanOptions, item: int, k: int) ->
     return (opts.wake + round((k + 0.5) * span / n),)
 
 
-def _taken_notes(items: list[PlanItem], rules: list[Rule]) -> list[str]:
-    """Doses already taken too close together: nothing can change them, so say so."""
-    fixed = {v: t for i, it in enumerate(items) for v, t in it.fixed(i).items()}
-    notes = []
-    for rule in rules:
-        clash = [(a, b) for a, b, ok in rule.binary
-                 if a in fixed and b in fixed and not ok(fixed[a], fixed[b])]
-        if clash:
-            (a, _), (b, _) = clash[0]
-            notes.append(f"{rule.public.source}: {items[a].ref.input} and {items[b].ref.input} "
-                         f"were taken today closer than it allows ({rule.public.text}); the rest "
-                         "of the day is planned from there.")
-    return notes
-
-
-def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int]) -> list[PlanDose]:
+def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int],
+           slot_at: dict[int, str] | None = None) -> list[PlanDose]:
     meal_at = dict(zip(opts.meals, meal_names(len(opts.meals))))
     doses = []
     for (i, k), t in solution.items():
@@ -252,6 +241,9 @@ def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int]) -
             parts.insert(0, f"at {meal_at[t]}")
         if t == opts.sleep:
             parts.insert(0, "at bedtime")
+        if slot_at and t in slot_at and k >= len(item.taken):
+            parts = [p for p in parts if p != "at bedtime"]
+            parts.insert(0, slot_at[t])
         if k < len(item.taken):
             parts = ["taken"]
         doses.append(PlanDose(item=item.ref, time=clock(t), note="; ".join(parts),
@@ -261,31 +253,6 @@ def _doses(items: list[PlanItem], opts: PlanOptions, solution: dict[Var, int]) -
 
 def _minutes(hours: float | None) -> int | None:
     return None if hours is None else round(hours * 60)
-
-
-# ---------------------------------------------------------------------- what the plan says
-
-def _is_magnesium(index: Index, node: str) -> bool:
-    return "magnesium" in index.closure.get(node, {})
-
-
-def _coverage_notes(index: Index, items: list[PlanItem], report: Report) -> list[str]:
-    """Say what the plan does not look at, so a clean timetable never implies completeness."""
-    notes = []
-    pairs = [f"{a.ref.input} + {b.ref.input}" for n, a in enumerate(items) for b in items[n + 1:]
-             if not _is_magnesium(index, a.ref.id) and not _is_magnesium(index, b.ref.id)]
-    if pairs:
-        notes.append("The rules cover interactions with magnesium only; these pairs were not "
-                     "checked against each other and may need their own spacing: "
-                     + ", ".join(pairs) + ".")
-    for f in report.findings:
-        if f.object is not None and f.separation is None and f.action in ("monitor", "inform"):
-            notes.append(f"{f.subject.input} + {f.object.input}: no timing needed "
-                         f"({f.rule_id}): {f.management}")
-    if any(f.kind == "drug-condition" for f in report.findings):
-        notes.append("Findings about conditions (e.g. kidney function) do not change timing; "
-                     "see `interactions check`.")
-    return notes
 
 
 def _alternatives(index, report, items, rules, gaps, core, options, budget) -> list[Alternative]:

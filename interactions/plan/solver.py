@@ -2,7 +2,7 @@
 
 A variable is one dose (item index, dose index); a Rule holds unary checks on one dose's time and
 binary checks on two doses' times. The objective is the sum over doses of the distance from the
-dose's time to the nearest of its target times; ties go to the earlier time. The search is branch
+dose's time to the nearest of its target times; ties go to the plan with the earlier times. The search is branch
 and bound with arc consistency over independent groups of doses, so when a plan exists on the
 grid the best one is found; when none does, a deletion filter names a minimal set of rules that
 cannot hold together. Every search runs under a Budget and says how it ended (Result.status).
@@ -18,6 +18,7 @@ from typing import Any
 
 Var = tuple[int, int]  # (item index, dose index)
 Pred = Callable[[int, int], bool]
+TIE_SCALE = 10**7  # above any sum of dose times (minutes), so ties never outweigh a minute
 Link = tuple[Var, Pred, bool]  # (other dose, check, flipped): check(mine, other), or (other, mine)
 
 
@@ -91,7 +92,10 @@ class Problem:
         self.masks: dict[tuple[Pred, bool, int], int] = {}
 
     def cost(self, v: Var, t: int) -> int:
-        return min(abs(t - target) for target in self.targets[v])
+        """Minutes from the nearest target, then (far smaller) the time itself: of two plans
+        equally near their targets, the one whose doses are earlier in total wins, whatever
+        order the search meets them in."""
+        return min(abs(t - target) for target in self.targets[v]) * TIE_SCALE + t
 
     def solve(self, active: Iterable[int] | None = None, optimise: bool = True,
               budget: Budget | None = None) -> Result:
@@ -126,8 +130,11 @@ class Problem:
             fixed = {v for v, d in domains.items() if len(d) == 1}
             return Result(None, "infeasible",
                           core=[i for i in active if self._used(self.rules[i], pair, fixed)])
-        if not search.propagate(domains, list(self.vars), set(self.vars)):
-            return Result(None, "infeasible")
+        try:
+            if not search.propagate(domains, list(self.vars), set(self.vars)):
+                return Result(None, "infeasible")
+        except OutOfBudget:
+            return Result(None, "bound-reached", list(self.vars))
         solution: dict[Var, int] = {}
         status = "optimal"
         for component in _components(self.vars, neighbours):
@@ -262,7 +269,10 @@ class _Search:
             c = cost(v, domains[v][0])
             return (c, {v: domains[v][0]}) if c < bound else None
         members = set(group)
-        var = min(group, key=lambda v: (len(domains[v]), -len(self.neighbours[v]), self.order[v]))
+        # the dose linked to most others first (a magnesium dose): once it is placed the rest
+        # falls apart into small groups; then the one with fewest times left
+        var = min(group, key=lambda v: (-sum(1 for w in self.links[v] if w in members),
+                                        len(domains[v]), self.order[v]))
         free = [v for v in group if v != var]
         floor = sum(cost(v, domains[v][0]) for v in free)
         found = None
