@@ -238,3 +238,35 @@ def test_exact_clock_times_when_no_plan_fits_the_slots(checker):
     assert result.notes == [("No plan keeps every dose in the medication-schedule slots (morning "
                             "08:00, noon 13:00, evening 19:00, bedtime 23:00) and every constraint; "
                             "exact clock times are given instead.")]
+
+
+# ------------------------------------------------------------------------------ the plan command
+
+def test_cli_plan_takes_the_patients_conditions():
+    result = runner.invoke(app, ["plan", "--egfr", "20", "magnesium oxide 400 mg", "doxycycline"])
+    assert result.exit_code == 1  # an item held back needs the prescriber
+    assert "DO NOT TAKE WITHOUT ASKING THE PRESCRIBER: magnesium oxide 400 mg" in result.output
+    data = json.loads(runner.invoke(app, ["plan", "--format", "json", "--condition", "dialysis",
+                                          "calcitriol", "magnesium oxide"]).output)
+    assert "calcitriol-magnesium-dialysis-hypermagnesaemia" in {n["rule_id"] for n in data["not_placed"]}
+
+
+def test_cli_plan_taken_and_slots():
+    data = json.loads(runner.invoke(app, ["plan", "--format", "json", "--taken", "levofloxacin 10:15",
+                                          "magnesium oxide BID", "levofloxacin"]).output)
+    assert [(d["time"], d["item"]["input"]) for d in data["doses"]] == [
+        ("10:15", "levofloxacin"), ("12:15", "magnesium oxide BID"), ("19:00", "magnesium oxide BID")]
+    data = json.loads(runner.invoke(app, ["plan", "--format", "json", "--slots", "ciprofloxacin BID",
+                                          "Mag-Ox 400 BID"]).output)
+    assert data["slots"] == {"morning": "08:00", "noon": "13:00", "evening": "19:00", "bedtime": "23:00"}
+
+
+def test_cli_plan_bad_taken_dose_is_a_one_line_error(monkeypatch, capsys):
+    from interactions.cli.app import main
+
+    monkeypatch.setattr("sys.argv", ["interactions", "plan", "doxycycline", "--taken", "zinc at ten"])
+    with pytest.raises(SystemExit) as caught:
+        main()
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == ("Error: taken dose 'zinc at ten' is not an item and a clock time; "
+                                       "write it as 'ITEM HH:MM', e.g. 'zinc 10:15'\n")

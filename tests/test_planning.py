@@ -43,7 +43,6 @@ def instructions_for(index, node_id):
 
 def violations(doses, report, index, options, expected_doses):
     """Every way a timetable [(clock time, item)] breaks a finding's gap or a label instruction."""
-    wake, sleep, meals, step = options.wake, options.sleep, options.meals, options.step
     times = {}
     for time, item in doses:
         times.setdefault(item, []).append(minutes(time))
@@ -53,43 +52,59 @@ def violations(doses, report, index, options, expected_doses):
             found.append(f"{name}: {len(times.get(name, []))} doses, expected {count}")
     for name, ts in times.items():
         found += [f"{name} at {t} is off the grid or the waking day" for t in ts
-                  if not (wake <= t <= sleep and (t - wake) % step == 0)]
+                  if not (options.wake <= t <= options.sleep and (t - options.wake) % options.step == 0)]
+    return found + gap_violations(times, report) + instruction_violations(times, report, index, options)
+
+
+def gap_ok(s, o, before, after):
+    """A side the source leaves out sets no gap that way; never at the same time."""
+    if s < o:
+        return (before is None or o - s >= before) and (after is None or s + 1440 - o >= after)
+    return s > o and (after is None or s - o >= after) and (before is None or o + 1440 - s >= before)
+
+
+def gap_violations(times, report):
+    found = []
     for f in report.findings:
         if f.separation is None or f.object is None:
             continue
-        before = None if f.separation.drug_before_hours is None else f.separation.drug_before_hours * 60
-        after = None if f.separation.drug_after_hours is None else f.separation.drug_after_hours * 60
         if f.subject.input not in times or f.object.input not in times:
             continue  # an item held back is in no timetable
-        for s in times[f.subject.input]:
-            for o in times[f.object.input]:
-                # a side the source leaves out sets no gap that way; never at the same time
-                if s < o:
-                    ok = (before is None or o - s >= before) and (after is None or s + 1440 - o >= after)
-                else:
-                    ok = s > o and (after is None or s - o >= after) and (before is None or o + 1440 - s >= before)
-                if not ok:
-                    found.append(f"{f.rule_id}: {f.subject.input} {s} vs {f.object.input} {o}")
+        before = None if f.separation.drug_before_hours is None else f.separation.drug_before_hours * 60
+        after = None if f.separation.drug_after_hours is None else f.separation.drug_after_hours * 60
+        found += [f"{f.rule_id}: {f.subject.input} {s} vs {f.object.input} {o}"
+                  for s in times[f.subject.input] for o in times[f.object.input]
+                  if not gap_ok(s, o, before, after)]
+    return found
+
+
+def instruction_broken(kind, lo, hi, t, wake, meals, others):
+    if kind == "empty-stomach-before-breakfast":
+        return not meals[0] - hi <= t <= meals[0] - lo
+    if kind == "after-breakfast":
+        return not meals[0] + lo <= t <= meals[0] + hi
+    if kind == "on-waking-before-food-drink-medicines":
+        return t != wake or t + lo > meals[0] or any(u < t + lo for u in others)
+    return False
+
+
+def instruction_violations(times, report, index, options):
+    wake, sleep, meals = options.wake, options.sleep, options.meals
+    found = []
     for resolved in report.resolved:
         if resolved.input not in times:
-            continue  # held back, or as needed: the dose count above says whether it should be
+            continue  # held back, or as needed: the dose count says whether it should be
         mine = times[resolved.input]
+        others = [u for n, ts in times.items() if n != resolved.input for u in ts]
         for entry in instructions_for(index, resolved.id):
             kind, lo, hi = entry["kind"], entry.get("min_minutes"), entry.get("max_minutes")
-            for t in mine:
-                if kind == "empty-stomach-before-breakfast" and not meals[0] - hi <= t <= meals[0] - lo:
-                    found.append(f"{entry['id']}: {t}")
-                if kind == "after-breakfast" and not meals[0] + lo <= t <= meals[0] + hi:
-                    found.append(f"{entry['id']}: {t}")
-                if kind == "on-waking-before-food-drink-medicines":
-                    others = [u for n, ts in times.items() if n != resolved.input for u in ts]
-                    if t != wake or t + lo > meals[0] or any(u < t + lo for u in others):
-                        found.append(f"{entry['id']}: {t}")
+            found += [f"{entry['id']}: {t}" for t in mine
+                      if instruction_broken(kind, lo, hi, t, wake, meals, others)]
         if len(mine) > 1:
             parts = [wake + round(k * (sleep - wake) / len(mine)) for k in range(len(mine) + 1)]
-            for k, t in enumerate(sorted(mine)):
-                if not (parts[k] <= t < parts[k + 1] or (k == len(mine) - 1 and t == sleep)):
-                    found.append(f"{resolved.input} dose {k + 1} at {t} not in its part of the day")
+            found += [f"{resolved.input} dose {k + 1} at {t} not in its part of the day"
+                      for k, t in enumerate(sorted(mine))
+                      if not (parts[k] <= t < parts[k + 1] or (k == len(mine) - 1 and t == sleep))]
     return found
 
 

@@ -43,20 +43,73 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
     `taken`: the doses taken today by item input (default: options.taken matched by text)."""
     notes: list[str] = [f"Meal time {clock(m)} is outside the waking day {clock(options.wake)}-"
                         f"{clock(options.sleep)}: left out of the plan." for m in options.dropped_meals]
-    taken = match_taken(entries, options) if taken is None else taken
     not_checked: list[str] = []
     held = held_back(report)
-    held_inputs = {h.item.input for h in held}
-    items: list[PlanItem] = []
+    items = _items(index, entries, match_taken(entries, options) if taken is None else taken,
+                   {h.item.input for h in held}, notes, not_checked)
     position: dict[str, int] = {}
+    for n, it in enumerate(items):
+        position.setdefault(it.ref.input, n)
+    gaps = _gaps(report, position, notes, not_checked)
+    rules = build_rules(index, items, gaps, options)
+    not_checked += coverage_notes(index, items, report)
+    notes += taken_notes(items, rules)
+
+    budget = Budget(options.work_limit, options.time_limit)
+    problem = _problem(items, rules, options)
+    slots = _in_slots(items, rules, options, budget, notes) if options.slots else None
+    result = slots[1] if slots else problem.solve(budget=budget)
+    conflicts, alternatives = [], []
+    if result.status == "bound-reached":
+        conflicts.append(_unfinished(rules, set(result.stuck), options))
+    elif result.status == "infeasible":
+        core, proven = problem.minimal_conflict(budget, result.core)
+        conflicts.append(Conflict(
+            kind="no-plan-on-grid", constraints=[rules[i].public.id for i in core],
+            message=f"No timetable between {clock(options.wake)} and {clock(options.sleep)} on a "
+                    f"{options.step}-minute grid meets all of these together; "
+                    + ("dropping any one of them makes a plan possible: " if proven else
+                       "the search bound stopped the search for a smaller set: ")
+                    + " ".join(rules[i].public.text for i in core)))
+        alternatives = _alternatives(index, report, items, rules, gaps, core, options, budget)
+        if budget.exhausted:
+            notes.append("The search bound was reached while looking for a smaller conflict or "
+                         "for options; some options may not be shown.")
+    if result.status == "best-found":
+        notes.append("The search bound was reached: this is the best plan found, and every "
+                     "constraint holds, but a plan closer to the usual times may exist.")
+    slot_at = {t: name for name, t in slots[0].items()} if slots else None
+    return Plan(
+        feasible=result.solution is not None,
+        doses=_doses(items, options, result.solution, slot_at) if result.solution else [],
+        constraints=[r.public for r in rules],
+        conflicts=conflicts,
+        alternatives=alternatives,
+        not_checked=not_checked,
+        unrecognized=report.unrecognized,
+        wake=clock(options.wake), sleep=clock(options.sleep),
+        meals=[clock(m) for m in options.meals], step_minutes=options.step,
+        not_placed=held, notes=notes,
+        taken=[PlanDose(item=it.ref, time=clock(t), note="taken", dose=k + 1, of=it.doses)
+               for it in items for k, t in enumerate(it.taken)],
+        search=Search(status=result.status, work=budget.work, work_limit=options.work_limit,
+                      time_limit_seconds=options.time_limit),
+        slots={name: clock(t) for name, t in slots[0].items()} if slots else {},
+    )
+
+
+def _items(index: Index, entries: list[MedicationEntry], taken: dict[str, list[int]],
+           held: set[str], notes: list[str], not_checked: list[str]) -> list[PlanItem]:
+    """The items to place: recognised, regular, not held back; plus any dose taken today,
+    whatever the item (an as-needed antacid taken at 09:10 keeps its gaps)."""
+    items: list[PlanItem] = []
     for entry in entries:
         times = tuple(sorted(taken.get(entry.input, ())))
-        if not entry.recognised or (entry.input in held_inputs and not times):
+        if not entry.recognised or (entry.input in held and not times):
             continue
         ref = ItemRef(input=entry.input, id=entry.id, name=entry.resolved_name)
-        if entry.as_needed or entry.input in held_inputs:
+        if entry.as_needed or entry.input in held:
             if times:  # taken anyway: its doses are facts the rest of the day must keep gaps from
-                position.setdefault(entry.input, len(items))
                 items.append(PlanItem(ref, len(times), instructions_for(index, entry.id), times))
             elif entry.as_needed:
                 not_checked.append(f"{entry.input!r} is taken as needed: not placed in the "
@@ -67,9 +120,14 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
             notes.append(f"{entry.input}: {len(times)} doses taken today, {doses} planned a day; "
                          "no more are planned today.")
             doses = len(times)
-        position.setdefault(entry.input, len(items))
         items.append(PlanItem(ref, doses, instructions_for(index, entry.id), times))
+    return items
 
+
+def _gaps(report: Report, position: dict[str, int], notes: list[str],
+          not_checked: list[str]) -> list[Gap]:
+    """The findings' separations between two placed items, with a note for each side a source
+    leaves out (no gap is applied that way)."""
     gaps: list[Gap] = []
     for finding in report.findings:
         if finding.object is None or finding.kind == "drug-condition":
@@ -89,60 +147,18 @@ def plan_entries(index: Index, entries: list[MedicationEntry], report: Report,
             not_checked.append(f"{finding.subject.input} and {finding.object.input}: rule "
                                f"{finding.rule_id} says to separate them but its sources give no "
                                "gap, so the plan cannot time them.")
-    rules = build_rules(index, items, gaps, options)
-    not_checked += coverage_notes(index, items, report)
+    return gaps
 
-    notes += taken_notes(items, rules)
-    budget = Budget(options.work_limit, options.time_limit)
-    problem = _problem(items, rules, options)
-    slots = _in_slots(items, rules, options, budget, notes) if options.slots else None
-    result = slots[1] if slots else problem.solve(budget=budget)
-    conflicts, alternatives = [], []
-    if result.status == "bound-reached":
-        stuck = set(result.stuck)
-        involved = [r.public.id for r in rules
-                    if any(v in stuck for v, _ in r.unary) or any(a in stuck or b in stuck
-                                                                 for a, b, _ in r.binary)]
-        conflicts.append(Conflict(
-            kind="no-plan-within-bound", constraints=involved,
-            message=f"No plan was found within the search bound ({options.work_limit:,} units of "
-                    f"work or {options.time_limit:g} s), and none was proven impossible. These "
-                    "constraints were being searched together: " + ", ".join(involved) + "."))
-    elif result.status == "infeasible":
-        core, proven = problem.minimal_conflict(budget, result.core)
-        conflicts.append(Conflict(
-            kind="no-plan-on-grid", constraints=[rules[i].public.id for i in core],
-            message=f"No timetable between {clock(options.wake)} and {clock(options.sleep)} on a "
-                    f"{options.step}-minute grid meets all of these together; "
-                    + ("dropping any one of them makes a plan possible: " if proven else
-                       "the search bound stopped the search for a smaller set: ")
-                    + " ".join(rules[i].public.text for i in core)))
-        alternatives = _alternatives(index, report, items, rules, gaps, core, options, budget)
-    if result.status == "best-found":
-        notes.append("The search bound was reached: this is the best plan found, and every "
-                     "constraint holds, but a plan closer to the usual times may exist.")
-    if budget.exhausted and result.status == "infeasible":
-        notes.append("The search bound was reached while looking for a smaller conflict or for "
-                     "options; some options may not be shown.")
-    return Plan(
-        feasible=result.solution is not None,
-        doses=_doses(items, options, result.solution,
-                     {t: name for name, t in slots[0].items()} if slots else None)
-        if result.solution else [],
-        constraints=[r.public for r in rules],
-        conflicts=conflicts,
-        alternatives=alternatives,
-        not_checked=not_checked,
-        unrecognized=report.unrecognized,
-        wake=clock(options.wake), sleep=clock(options.sleep),
-        meals=[clock(m) for m in options.meals], step_minutes=options.step,
-        not_placed=held, notes=notes,
-        taken=[PlanDose(item=it.ref, time=clock(t), note="taken", dose=k + 1, of=it.doses)
-               for it in items for k, t in enumerate(it.taken)],
-        search=Search(status=result.status, work=budget.work, work_limit=options.work_limit,
-                      time_limit_seconds=options.time_limit),
-        slots={name: clock(t) for name, t in slots[0].items()} if slots else {},
-    )
+
+def _unfinished(rules: list[Rule], stuck: set[Var], options: PlanOptions) -> Conflict:
+    involved = [r.public.id for r in rules
+                if any(v in stuck for v, _ in r.unary) or any(a in stuck or b in stuck
+                                                             for a, b, _ in r.binary)]
+    return Conflict(
+        kind="no-plan-within-bound", constraints=involved,
+        message=f"No plan was found within the search bound ({options.work_limit:,} units of "
+                f"work or {options.time_limit:g} s), and none was proven impossible. These "
+                "constraints were being searched together: " + ", ".join(involved) + ".")
 
 
 def _in_slots(items, rules, options, budget, notes):

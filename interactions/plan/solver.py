@@ -2,10 +2,11 @@
 
 A variable is one dose (item index, dose index); a Rule holds unary checks on one dose's time and
 binary checks on two doses' times. The objective is the sum over doses of the distance from the
-dose's time to the nearest of its target times; ties go to the plan with the earlier times. The search is branch
-and bound with arc consistency over independent groups of doses, so when a plan exists on the
-grid the best one is found; when none does, a deletion filter names a minimal set of rules that
-cannot hold together. Every search runs under a Budget and says how it ended (Result.status).
+dose's time to the nearest of its target times; ties go to the plan with the earlier times. The
+search is branch and bound with arc consistency over independent groups of doses, so when a plan
+exists on the grid the best one is found; when none does, a deletion filter names a minimal set
+of rules that cannot hold together. Every search runs under a Budget and says how it ended
+(Result.status).
 """
 
 from __future__ import annotations
@@ -102,7 +103,25 @@ class Problem:
         """Best (or, with optimise=False, any) assignment satisfying the active rules."""
         budget = budget or Budget(10**12, float("inf"))
         active = list(range(len(self.rules)) if active is None else active)
-        chosen = [self.rules[i] for i in active]
+        domains, neighbours = self._setup([self.rules[i] for i in active])
+        if not all(domains.values()):
+            return Result(None, "infeasible")
+        search = _Search(self, neighbours, budget)
+        try:
+            pair = self._infeasible_pair(search, domains, neighbours)
+            if pair is not None:
+                fixed = {v for v, d in domains.items() if len(d) == 1}
+                return Result(None, "infeasible",
+                              core=[i for i in active if self._used(self.rules[i], pair, fixed)])
+            if not search.propagate(domains, list(self.vars), set(self.vars)):
+                return Result(None, "infeasible")
+        except OutOfBudget:
+            return Result(None, "bound-reached", list(self.vars))
+        return self._groups(search, domains, neighbours, optimise)
+
+    def _setup(self, chosen: list[Rule]) -> tuple[dict[Var, list[int]], dict[Var, list[Link]]]:
+        """Each dose's possible times (cheapest first) and its links, doses with one possible
+        time folded in."""
         fixed = self.fixed
         domains = {v: [fixed[v]] if v in fixed else list(self.free_grid) for v in self.vars}
         for rule in chosen:
@@ -112,29 +131,16 @@ class Problem:
         neighbours: dict[Var, list[Link]] = {v: [] for v in self.vars}
         for rule in chosen:
             for a, b, ok in rule.binary:
-                if a in fixed and b in fixed:
-                    continue
-                neighbours[a].append((b, ok, False))
-                neighbours[b].append((a, ok, True))
+                if a not in fixed or b not in fixed:
+                    neighbours[a].append((b, ok, False))
+                    neighbours[b].append((a, ok, True))
         for v in self.vars:
             domains[v].sort(key=lambda t, v=v: (self.cost(v, t), t))
         _fold_fixed(domains, neighbours)
-        if not all(domains.values()):
-            return Result(None, "infeasible")
-        search = _Search(self, neighbours, budget)
-        try:
-            pair = self._infeasible_pair(search, domains, neighbours)
-        except OutOfBudget:
-            return Result(None, "bound-reached", list(self.vars))
-        if pair is not None:
-            fixed = {v for v, d in domains.items() if len(d) == 1}
-            return Result(None, "infeasible",
-                          core=[i for i in active if self._used(self.rules[i], pair, fixed)])
-        try:
-            if not search.propagate(domains, list(self.vars), set(self.vars)):
-                return Result(None, "infeasible")
-        except OutOfBudget:
-            return Result(None, "bound-reached", list(self.vars))
+        return domains, neighbours
+
+    def _groups(self, search: _Search, domains, neighbours, optimise: bool) -> Result:
+        """Each unlinked group on its own: a first plan, then (optimise) the best one."""
         solution: dict[Var, int] = {}
         status = "optimal"
         for component in _components(self.vars, neighbours):
