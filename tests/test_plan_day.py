@@ -270,3 +270,12 @@ def test_cli_plan_bad_taken_dose_is_a_one_line_error(monkeypatch, capsys):
     assert caught.value.code == 2
     assert capsys.readouterr().err == ("Error: taken dose 'zinc at ten' is not an item and a clock time; "
                                        "write it as 'ITEM HH:MM', e.g. 'zinc 10:15'\n")
+
+
+def test_a_taken_dose_holds_the_first_part_of_the_rest_of_the_day(checker):
+    """Gabapentin TID, the first dose taken at 12:00: the two left share 12:00-23:00 with it."""
+    result = plan(checker, ["gabapentin 300 mg TID"], PlanOptions.from_text(taken=["gabapentin 12:00"]))
+    assert [d.time for d in result.doses] == ["12:00", "15:45", "19:30"]
+    assert result.constraints[0].text == ("Space the 2 doses of gabapentin 300 mg TID not yet taken "
+                                          "through the rest of the day, one in each of 15:40-19:20, "
+                                          "19:20-23:00.")

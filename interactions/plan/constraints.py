@@ -189,18 +189,27 @@ class _Builder:
         When doses were taken today, the doses left share the rest of the day the same way."""
         it, opts = self.items[item], self.options
         now = taken_now(self.items, opts)
-        start, first = (opts.wake, 0) if now is None else (max(now, opts.wake), len(it.taken))
+        first = len(it.taken) if now is not None else 0
         left = it.doses - first
+        # from its own last dose taken, that dose holding the first part; else from now on
+        start, shares = ((it.taken[-1], left + 1) if it.taken else
+                         (opts.wake if now is None else max(now, opts.wake), left))
         if left < 1 or start >= opts.sleep:
             return
-        bounds = [start + round(k * (opts.sleep - start) / left) for k in range(left + 1)]
+        bounds = [start + round(k * (opts.sleep - start) / shares) for k in range(shares + 1)]
+        bounds = bounds[shares - left:]
         parts = ", ".join(f"{clock(bounds[k])}-{clock(bounds[k + 1])}" for k in range(left))
-        what = (f"the {it.doses} doses of {it.ref.input} through the day" if now is None else
-                f"the {left} doses of {it.ref.input} not yet taken through the rest of the day")
+        if now is None:
+            what = f"Space the {it.doses} doses of {it.ref.input} through the day, one in each of"
+        elif left > 1:
+            what = (f"Space the {left} doses of {it.ref.input} not yet taken through the rest of "
+                    "the day, one in each of")
+        else:
+            what = f"Take the dose of {it.ref.input} not yet taken in"
         gap = spec.min_minutes if spec else None
         rule = self._new(kind="divided-doses", source=spec.id if spec else "frequency",
                          items=[it.ref.input], min_minutes=gap,
-                         text=f"Space {what}, one in each of {parts}"
+                         text=f"{what} {parts}"
                               + (f", at least {gap} minutes apart." if gap else "."),
                          references=instruction_references(self.index, spec) if spec else [])
         last = it.doses - 1

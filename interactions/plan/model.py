@@ -98,14 +98,14 @@ class PlanOptions:
 
     def slot_times(self) -> dict[str, int]:
         """The four Universal Medication Schedule slots on this patient's day: morning at
-        breakfast, noon at the middle meal (else 12:00), evening at the last meal (else 18:00),
-        bedtime at sleep; a slot outside the waking day, or on another's time, is left out."""
-        meals = self.meals
-        middle = [m for m in meals[1:-1]]
-        noon = min(middle, key=lambda m: abs(m - 12 * 60)) if middle else 12 * 60
-        evening = meals[-1] if len(meals) > 1 else 18 * 60
+        breakfast, noon at the later meal nearest 12:00 (else 12:00), evening at the last meal
+        when it comes after noon (else 18:00), bedtime at sleep; a slot outside the waking day,
+        or on another slot's time, is left out."""
+        later = self.meals[1:]
+        noon = min(later, key=lambda m: abs(m - 12 * 60)) if later else 12 * 60
+        evening = self.meals[-1] if self.meals[-1] > noon else 18 * 60
         slots: dict[str, int] = {}
-        for name, t in (("morning", meals[0]), ("noon", noon), ("evening", evening),
+        for name, t in (("morning", self.meals[0]), ("noon", noon), ("evening", evening),
                         ("bedtime", self.sleep)):
             if self.wake <= t <= self.sleep and t not in slots.values():
                 slots[name] = t
