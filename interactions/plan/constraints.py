@@ -82,8 +82,7 @@ def doses_per_day(entry: MedicationEntry, notes: list[str]) -> int:
 
 
 def instruction_references(index: Index, spec: AdministrationSpec) -> list[Reference]:
-    return [Reference(title=index.references[c.ref].title, url=index.references[c.ref].url,
-                      section=c.section, quote=c.quote) for c in spec.references]
+    return [index.reference(c.ref, c.section, c.quote) for c in spec.references]
 
 
 def build_rules(index: Index, items: list[PlanItem], gaps: list[Gap],
