@@ -166,3 +166,14 @@ def test_a_suggestion_is_never_the_opposite(checker):
 
 def test_a_misspelling_still_gets_its_suggestion(checker):
     assert "Magnesium glycinate" in checker.resolver.resolve("magnesium glyconate").suggestions
+
+
+# ------------------------------------------------------------------ plan reads the list as check does
+
+def test_plan_reads_several_items_and_conditions_as_check_does(checker):
+    from interactions.plan import plan
+
+    day = plan(checker, ["doxycycline, magnesium citrate 400 mg", "CKD stage 4"])
+    assert [(n.item.input, n.rule_id) for n in day.not_placed] == [
+        ("magnesium citrate 400 mg", "magnesium-severe-renal-impairment")]
+    assert {d.item.id for d in day.doses} == {"doxycycline"}

@@ -182,8 +182,9 @@ def check_and_plan(checker, items: Iterable[str], options: PlanOptions | None = 
     """Check a medication list and plan the day from that same report. `checker` is an
     engine.Checker; a taken dose may name its item as written in the list or by any name of it."""
     options = options or PlanOptions()
-    entries = [checker.resolver.resolve(text) for text in items if text.strip()]
-    report = checker.check_entries(entries, context or PatientContext())
+    read = checker.read(items, context or PatientContext())  # as check reads the list
+    entries = read.entries
+    report = checker.check_entries(entries, read.context, read.notes)
     taken = match_taken(entries, options, checker.resolver.resolve, checker.index.closure)
     return report, plan_entries(checker.index, entries, report, options, taken)
 
