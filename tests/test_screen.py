@@ -2,6 +2,7 @@
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 import subprocess
@@ -172,10 +173,11 @@ def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
     assert long_result.patients == 800 and long_result.rows_read > 800
 
 
-def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_path,
-                                                                            monkeypatch):
-    """Blocks of the long layout are pooled in polars (screen_long); the row-by-row reader
-    (batch._long) must give the same bytes, bad rows and all."""
+def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(tmp_path,
+                                                                              monkeypatch):
+    """Rows are pooled in polars (long.read_long), bad rows and all, with the same bytes in small
+    blocks, in one block and through --sort. The digests are those of the row-by-row reader this
+    one replaced (it gave the same bytes as this one on this file)."""
     header = "patient_id,age,sex,egfr,conditions,pregnant,medication,dose"
     patient = [  # the age that counts sets the upper limit for 120 mg of magnesium a day
         '{id},,,60,CKD stage 4;dialysis,,doxycycline,100 mg',  # age and sex from a later row
@@ -194,17 +196,37 @@ def test_long_blocks_read_as_columns_pool_patients_as_the_row_by_row_reader(tmp_
         lines += [""] * (k % 7 == 6)
     source = tmp_path / "long.csv"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 6_000)
 
-    def outputs(tag):
+    def outputs(tag, **options):
         paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
-        result = screen_file(source, paths[0], summary=paths[1], rejects=paths[2])
+        result = screen_file(source, paths[0], summary=paths[1], rejects=paths[2],
+                             options=ScreenOptions(**options))
         return result.account(), [p.read_bytes() for p in paths]
 
-    by_columns = outputs("columns")
-    monkeypatch.setattr(batch, "read_long", lambda *args: None)
-    assert by_columns == outputs("rows")
-    assert b"age 'abc' is not a number" in by_columns[1][2]
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 6_000)
+    account, small = outputs("small")
+    assert [hashlib.sha256(b).hexdigest()[:16] for b in small] == [
+        "130b567af1115760", "62a1390baedce5a2", "7264c7be9b6532e1"]
+    assert account.startswith("screen: 3,071 rows read = 3,000 rows screened (600 patients) + "
+                              "71 rows rejected; 85 blank lines skipped; 2,200 findings")
+    assert b"age 'abc' is not a number" in small[2]
+    sorted_account, resorted = outputs("sorted", sort=True)
+    assert sorted_account == account and resorted[:2] == small[:2]
+    # Lines without a patient are rejected as they are read, ahead of the sorted patients.
+    assert sorted(resorted[2].splitlines()) == sorted(small[2].splitlines())
+    monkeypatch.setattr(tabular, "BLOCK_BYTES", 1 << 20)
+    assert outputs("whole") == (account, small)
+
+
+def test_sort_rejects_an_undecodable_line_as_an_unsorted_run_does(tmp_path):
+    source = tmp_path / "latin.csv"
+    source.write_bytes(b"patient_id,medication,egfr\nP2,doxycycline,\nP1,caf\xe9 magnesium,\n"
+                       b"P1,magnesium oxide,\n,x,\n\nP1,levofloxacin,30\n")
+    result, out = screen(source, tmp_path, sort=True)
+    assert [r[:2] for r in out["rejects"][1:]] == [
+        ["3", "not valid utf-8: byte 0xe9 at position 7"], ["5", "empty patient id"]]
+    assert [r[:2] + r[3:4] for r in out["summary"][1:]] == [["P1", "4", "2"], ["P2", "2", "0"]]
+    assert (result.rows_screened, result.rows_rejected, result.blank_lines) == (3, 2, 1)
 
 
 @given(st.lists(st.one_of(st.integers(0, 10**25).map(str), st.sampled_from(["007", "7", "é1", "1²"]),

@@ -21,17 +21,18 @@ from pathlib import Path
 
 import polars as pl
 
-from .columnar import PATIENT_SCHEMA, Tables, item_counts, resolve_pieces, screen_block
+from .columnar import Tables, screen_block
 from ..errors import InputError
 from ..knowledge.index import load_index
 from ..check.engine import Checker
 from .formats import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
     lines_bytes, write_lines
-from .long import order_key, read_long
+from .fields import WHITESPACE, Lines, read_fields
+from .long import order_key, read_long, unsorted_error
 from .wide import parse_wide, resolve_wide
-from .screener import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
-from .tabular import AtomicOutput, Layout, RowError, decode_lines, detect_layout, neutralise, \
-    open_input, parse_line, raw_for_rejects, read_blocks, read_header
+from .screener import Screener
+from .tabular import AtomicOutput, Layout, RowError, detect_layout, neutralise, open_input, \
+    parse_line, raw_for_rejects, read_blocks, read_header
 
 SORT_RUN_LINES = 200_000  # lines sorted in memory at a time by --sort
 SORT_BATCH = 2_000  # lines per pickled batch in a sorted run (what a merge holds per run)
@@ -91,7 +92,7 @@ def _count(number: int, noun: str) -> str:
 
 @dataclass
 class _Block:
-    payload: bytes | list[str]
+    payload: bytes | Lines  # Lines: the external sort's, each numbered in ``numbers``
     # None: the line after the block before's last, found by whoever reads the blocks in order
     # (see _pipelined).
     first_line: int | None
@@ -155,7 +156,7 @@ def _run(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions, outs)
         writing = None
         for part in _results(blocks, layout, options):
             if last_key is not None and part.first_key is not None and part.first_key <= last_key:
-                raise _unsorted(part.first_key, last_key)
+                raise unsorted_error(part.first_key, last_key)
             if part.violation:
                 raise InputError(part.violation)
             last_key = part.last_key or last_key
@@ -187,12 +188,6 @@ def _tally(result: ScreenResult, part: _BlockResult) -> None:
     result.patients_with_unrecognised += unrec
     room = REJECTS_SHOWN - len(result.first_rejects)
     result.first_rejects += part.first_rejects[:max(room, 0)]
-
-
-def _unsorted(key: tuple, before: tuple) -> InputError:
-    return InputError(f"patient {key[-1]!r} comes after {before[-1]!r}: the long layout must be "
-                      "grouped and sorted by patient id; re-run with --sort (sorts in bounded "
-                      "memory with temporary files) or sort the file first")
 
 
 # --- cutting the input into blocks ---------------------------------------------------------------
@@ -248,26 +243,32 @@ def _pid(raw: bytes, layout: Layout, encoding: str) -> str | None:
 
 def _sorted_blocks(stream, layout: Layout, options: ScreenOptions, done: int, progress,
                    size: int | None) -> Iterator[_Block]:
-    """External sort by patient: sorted runs in temporary files, merged lazily. Lines that cannot
-    be read at all go ahead as their own block (to be rejected with their line number)."""
+    """External sort by patient: sorted runs in temporary files, merged lazily. Lines are read
+    as long.read_long reads them; those without a patient id (blank, unreadable, or the id
+    empty) go ahead as blocks of their own, to be rejected (or counted) with their line
+    numbers."""
+    pid = pl.col(f"f{layout.columns['patient']}").str.strip_chars(WHITESPACE)
     with tempfile.TemporaryDirectory(prefix="interactions-sort-") as folder:
         runs: list[Path] = []
         run: list[tuple] = []
         line = 2
         for data in read_blocks(stream):
             done += len(data)
-            lines, bad = decode_lines(data, options.encoding)
-            unreadable, unreadable_numbers = [], []
-            for offset, text in enumerate(lines):
-                pid = None if offset in bad else _pid_of_text(text, layout)
-                if pid is None:
-                    unreadable.append(text)
-                    unreadable_numbers.append(line + offset)
-                else:
-                    run.append((order_key(pid), line + offset, text))
-            line += len(lines)
-            if unreadable:
-                yield _Block(unreadable, 0, unreadable_numbers)
+            found = read_fields(data, layout, options.encoding)
+            texts = pl.Series(found.lines, dtype=pl.String)
+            rows = found.table.select("p", pid=pid).filter(pl.col("pid") != "")
+            for offset, patient, text in zip(rows.get_column("p").to_list(),
+                                             rows.get_column("pid").to_list(),
+                                             texts.gather(rows.get_column("p")).to_list()):
+                run.append((order_key(patient), line + offset, text))
+            if rows.height < len(texts):
+                lost = pl.int_range(len(texts), dtype=pl.UInt32, eager=True)
+                lost = lost.filter(~lost.is_in(rows.get_column("p").implode())).to_list()
+                yield _Block(Lines(texts.gather(lost).to_list(),
+                                   {k: found.problems[p] for k, p in enumerate(lost)
+                                    if p in found.problems}),
+                             0, [line + p for p in lost])
+            line += len(texts)
             if len(run) >= SORT_RUN_LINES:
                 runs.append(_write_run(run, folder, len(runs)))
                 run = []
@@ -278,20 +279,13 @@ def _sorted_blocks(stream, layout: Layout, options: ScreenOptions, done: int, pr
         lines, numbers, key = [], [], None
         for item in merged:
             if len(lines) >= SORTED_BLOCK_LINES and item[0] != key:
-                yield _Block(lines, 0, numbers)
+                yield _Block(Lines(lines), 0, numbers)
                 lines, numbers = [], []
             key = item[0]
             lines.append(item[2])
             numbers.append(item[1])
         if lines:
-            yield _Block(lines, 0, numbers)
-
-
-def _pid_of_text(text: str, layout: Layout) -> str | None:
-    try:
-        return parse_line(text, layout)[layout.columns["patient"]].strip() or None
-    except RowError:
-        return None
+            yield _Block(Lines(lines), 0, numbers)
 
 
 def _write_run(run: list[tuple], folder: str, number: int) -> Path:
@@ -405,21 +399,16 @@ def _read_block(block: _Block) -> Tables:
     if layout.layout == "wide":
         return resolve_wide(parse_wide(block.payload, block.first_line, layout, encoding),
                             screener)
-    if isinstance(block.payload, bytes):
-        tables = read_long(block.payload, block.first_line, layout, encoding, screener)
-        if tables is not None:
-            return tables
-        lines, bad = decode_lines(block.payload, encoding)
-    else:
-        lines, bad = block.payload, {}
-    numbers = block.numbers or range(block.first_line, block.first_line + len(lines))
-    return _long(lines, numbers, bad, layout, screener)
+    return read_long(block.payload, block.first_line, layout, encoding, screener, block.numbers)
 
 
 def _finish_block(tables: Tables) -> _BlockResult:
     """Screen a block's tables; the output lines are made later (in this process, by the writer
     thread) or now (in a worker process, which sends bytes back)."""
     rows = _worker["rows"]
+    if tables.violation:  # the run stops here: nothing of this block is written
+        return _BlockResult((None, None), b"", [0] * 7, [], tables.first_key, None,
+                            tables.violation)
     screened = screen_block(_worker["screener"], tables.patients, tables.pieces)
     if not tables.patients.height:
         lines = (None, None)
@@ -437,100 +426,3 @@ def _finish_block(tables: Tables) -> _BlockResult:
     return _BlockResult(lines, rejects.encode(), counts,
                         [(line, reason) for line, reason, _ in tables.rejects[:REJECTS_SHOWN]],
                         tables.first_key, tables.last_key, tables.violation)
-
-
-def _optional(fields: list[str], index: int | None) -> str:
-    return fields[index] if index is not None else ""
-
-
-class _Patient:
-    __slots__ = ("pid", "line", "pieces", "conditions", "egfr", "pregnant", "rejected", "age", "sex")
-
-    def __init__(self, pid: str, line: int):
-        self.pid, self.line = pid, line
-        self.pieces: list[str] = []
-        self.conditions: dict[str, None] = {}
-        self.egfr: float | None = None
-        self.pregnant = False
-        self.rejected = 0
-        self.age = self.sex = ""  # the first row's that gives one
-
-
-def _long(lines, numbers, bad, layout: Layout, screener: Screener) -> Tables:
-    """Consecutive rows with the same patient id are one patient: medications and conditions are
-    pooled, the lowest eGFR counts, the patient is pregnant if any row says so, and the first
-    age and sex given count."""
-    cols = layout.columns
-    pid_i, med_i, dose_i = cols["patient"], cols["medication"], cols.get("dose")
-    cond_i, egfr_i, preg_i = cols.get("conditions"), cols.get("egfr"), cols.get("pregnant")
-    age_i, sex_i = cols.get("age"), cols.get("sex")
-    tables = Tables(rows_screened=0)
-    patients: list[_Patient] = []
-    patient: _Patient | None = None
-    for offset, (line, text) in enumerate(zip(numbers, lines)):
-        if not text:
-            tables.blank += 1
-            continue
-        try:
-            if offset in bad:
-                raise RowError(bad[offset])
-            fields = parse_line(text, layout)
-        except RowError as exc:
-            tables.rejects.append((line, str(exc), text))
-            continue
-        pid = fields[pid_i].strip()
-        if not pid:
-            tables.rejects.append((line, "empty patient id", text))
-            continue
-        if patient is None or pid != patient.pid:
-            key = order_key(pid)
-            if tables.last_key is not None and key <= tables.last_key:
-                tables.violation = f"line {line}: " + str(_unsorted(key, tables.last_key))
-                break
-            patient = _Patient(pid, line)
-            patients.append(patient)
-            tables.first_key = tables.first_key or key
-            tables.last_key = key
-        try:
-            medication = fields[med_i].strip()
-            if not medication:
-                raise RowError("empty medication")
-            if age_i is not None:
-                parse_age(fields[age_i])
-            if sex_i is not None:
-                parse_sex(fields[sex_i])
-            egfr = parse_egfr(_optional(fields, egfr_i))
-            pregnant = parse_pregnant(_optional(fields, preg_i))
-            conditions = [c.strip() for c in screener.split(_optional(fields, cond_i)) if c.strip()]
-        except RowError as exc:
-            patient.rejected += 1
-            tables.rejects.append((line, str(exc), text))
-            continue
-        dose = fields[dose_i].strip() if dose_i is not None else ""
-        patient.pieces.append(f"{medication} {dose}" if dose else medication)
-        patient.conditions.update(dict.fromkeys(conditions))
-        if egfr is not None and (patient.egfr is None or egfr < patient.egfr):
-            patient.egfr = egfr
-        patient.pregnant = patient.pregnant or pregnant
-        patient.age = patient.age or _optional(fields, age_i).strip()
-        patient.sex = patient.sex or _optional(fields, sex_i).strip()
-        tables.rows_screened += 1
-    screened = [p for p in patients if p.pieces]
-    tables.patients = pl.DataFrame({
-        "p": range(len(screened)), "pid": [p.pid for p in screened],
-        "line": [p.line for p in screened],
-        "ctx": [screener.context_id(screener.separators[0].join(p.conditions),
-                                    "" if p.egfr is None else repr(p.egfr),
-                                    "yes" if p.pregnant else "") for p in screened],
-        "age": [p.age for p in screened], "sex": [p.sex for p in screened],
-        "rejected": [p.rejected for p in screened]},
-        schema={k: v for k, v in PATIENT_SCHEMA.items() if k != "items"})
-    tables.pieces = resolve_pieces(screener, pl.DataFrame(
-        {"p": [k for k, p in enumerate(screened) for _ in p.pieces],
-         "piece": [piece for p in screened for piece in p.pieces]},
-        schema={"p": pl.UInt32, "piece": pl.String}).with_row_index("pos"))
-    # Every patient kept has a medication (an empty one is a rejected row), so a count.
-    tables.patients = tables.patients.join(item_counts(tables.pieces), on="p",
-                                           maintain_order="left")
-    tables.rejects.sort()
-    return tables
