@@ -39,7 +39,7 @@ def main() -> None:
     screener, rows = batch._worker["screener"], batch._worker["rows"]
     times = {"start-up (imports, rules)": time.perf_counter() - start}
     line = 2
-    for block in tabular.read_blocks(stream):
+    for block in tabular.read_blocks(stream, batch.ScreenOptions().block_bytes):
         if screener.full():
             screener.reset()
         for stage, step in (("read (lines, fields, pieces, items)",

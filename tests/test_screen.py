@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions.screen import long as screen_long, pipeline as batch, screener as screening, tabular
+from interactions.screen import long as screen_long, tabular
 from interactions.screen.pipeline import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
@@ -173,8 +173,7 @@ def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
     assert long_result.patients == 800 and long_result.rows_read > 800
 
 
-def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(tmp_path,
-                                                                              monkeypatch):
+def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(tmp_path):
     """Rows are pooled in polars (long.read_long), bad rows and all, with the same bytes in small
     blocks, in one block and through --sort. The digests are those of the row-by-row reader this
     one replaced (it gave the same bytes as this one on this file)."""
@@ -203,19 +202,17 @@ def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(
                              options=ScreenOptions(**options))
         return result.account(), [p.read_bytes() for p in paths]
 
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 6_000)
-    account, small = outputs("small")
+    account, small = outputs("small", block_bytes=6_000)
     assert [hashlib.sha256(b).hexdigest()[:16] for b in small] == [
         "130b567af1115760", "62a1390baedce5a2", "7264c7be9b6532e1"]
     assert account.startswith("screen: 3,071 rows read = 3,000 rows screened (600 patients) + "
                               "71 rows rejected; 85 blank lines skipped; 2,200 findings")
     assert b"age 'abc' is not a number" in small[2]
-    sorted_account, resorted = outputs("sorted", sort=True)
+    sorted_account, resorted = outputs("sorted", sort=True, block_bytes=6_000)
     assert sorted_account == account and resorted[:2] == small[:2]
     # Lines without a patient are rejected as they are read, ahead of the sorted patients.
     assert sorted(resorted[2].splitlines()) == sorted(small[2].splitlines())
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 1 << 20)
-    assert outputs("whole") == (account, small)
+    assert outputs("whole", block_bytes=1 << 20) == (account, small)
 
 
 def test_sort_rejects_an_undecodable_line_as_an_unsorted_run_does(tmp_path):
@@ -242,12 +239,12 @@ def test_the_long_layouts_order_check_in_polars_agrees_with_order_key(ids):
 # --- same bytes, whatever the run ---------------------------------------------------------------
 
 @pytest.mark.parametrize("layout", ["wide", "long"])
-def test_output_is_byte_identical_across_runs_jobs_and_block_sizes(tmp_path, monkeypatch, layout):
+def test_output_is_byte_identical_across_runs_jobs_and_block_sizes(tmp_path, layout):
     source = patient_file(tmp_path, 3000, layout)
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 40_000)  # many blocks, patients cut across them
 
     def outputs(tag, **options):
         paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
+        options.setdefault("block_bytes", 40_000)  # many blocks, patients cut across them
         screen_file(source, paths[0], summary=paths[1], rejects=paths[2],
                     options=ScreenOptions(**options))
         return [p.read_bytes() for p in paths]
@@ -255,8 +252,7 @@ def test_output_is_byte_identical_across_runs_jobs_and_block_sizes(tmp_path, mon
     first = outputs("one", jobs=1)
     assert outputs("again", jobs=1) == first
     assert outputs("two", jobs=2) == first
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 1 << 20)
-    assert outputs("big", jobs=1) == first
+    assert outputs("big", jobs=1, block_bytes=1 << 20) == first
     assert outputs("jsonl", jobs=2, output_format="jsonl") == outputs("jsonl1", output_format="jsonl")
 
 
@@ -264,32 +260,29 @@ def test_output_is_byte_identical_across_runs_jobs_and_block_sizes(tmp_path, mon
        st.booleans(), st.integers(1, 50))
 def test_blocks_are_whole_lines_that_add_up_to_the_input(lines, final_newline, size):
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(tabular, "BLOCK_BYTES", size)
-        blocks = list(tabular.read_blocks(io.BytesIO(data)))
+    blocks = list(tabular.read_blocks(io.BytesIO(data), size))
     assert b"".join(blocks) == data
     assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)
 
 
 @pytest.mark.parametrize("layout, output_format",
                          [("wide", "csv"), ("wide", "jsonl"), ("long", "csv")])
-def test_the_screener_forgetting_what_it_has_seen_changes_no_byte(tmp_path, monkeypatch,
-                                                                   layout, output_format):
+def test_the_screener_forgetting_what_it_has_seen_changes_no_byte(tmp_path, layout,
+                                                                   output_format):
     """With a tiny cache limit the Screener starts afresh between almost every pair of blocks,
     while the block before is still being screened and the one before that written: every
     block must keep to the numbers it was made with."""
     source = patient_file(tmp_path, 3000, layout)
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 20_000)
 
-    def outputs(tag):
+    def outputs(tag, **options):
         paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
         screen_file(source, paths[0], summary=paths[1], rejects=paths[2],
-                    options=ScreenOptions(output_format=output_format))
+                    options=ScreenOptions(output_format=output_format, block_bytes=20_000,
+                                          **options))
         return [p.read_bytes() for p in paths]
 
     remembered = outputs("remembered")
-    monkeypatch.setattr(screening, "CACHE_LIMIT", 50)
-    assert outputs("forgetful") == remembered
+    assert outputs("forgetful", cache_limit=50) == remembered
 
 
 # --- broken files: the good rows are screened, the bad ones rejected, the account adds up -------
@@ -402,16 +395,14 @@ def test_unsorted_long_input_stops_cleanly_and_sort_screens_it(tmp_path):
         ("P1", "levofloxacin-magnesium-chelation"), ("P2", "ciprofloxacin-magnesium-chelation")]
 
 
-def test_sort_spills_runs_and_matches_presorted_input(tmp_path, monkeypatch):
-    from interactions.screen import pipeline as batch
-
-    monkeypatch.setattr(batch, "SORT_RUN_LINES", 500)
+def test_sort_spills_runs_and_matches_presorted_input(tmp_path):
     source = patient_file(tmp_path, 600, "long")
     lines = source.read_text().splitlines(keepends=True)
     shuffled = tmp_path / "shuffled.csv"
     shuffled.write_text(lines[0] + "".join(reversed(lines[1:])))
     _, presorted = screen(source, tmp_path)
-    _, resorted = screen(shuffled, tmp_path, sort=True)
+    _, resorted = screen(shuffled, tmp_path, sort=True, sort_run_lines=500, sort_batch=70,
+                         sorted_block_lines=90)
     assert resorted["findings"] == presorted["findings"]
 
 
@@ -553,7 +544,7 @@ def test_a_daily_magnesium_dose_over_the_limit_is_an_hd_finding_as_check_words_i
 
 
 def test_a_damaged_file_screens_alike_whatever_the_blocks_and_every_line_is_counted(
-        tmp_path, monkeypatch):
+        tmp_path):
     """Well-formed lines are split by polars and the rest one by one in Python: a block of clean
     lines and a block of mixed ones must give the same rows, and no line may go missing."""
     faults = [lambda l: l.replace(",", ',"', 1), lambda l: l + ",extra", lambda l: "",
@@ -568,15 +559,14 @@ def test_a_damaged_file_screens_alike_whatever_the_blocks_and_every_line_is_coun
     source.write_bytes(("\r\n".join([header, *damaged]) + "\r\n").encode()
                        + b"Z1,40,F,,,caf\xe9 magnesium; doxycycline\n")
 
-    def outputs(tag):
+    def outputs(tag, block_bytes):
         paths = [tmp_path / f"{tag}-{n}" for n in ("f", "s", "r")]
-        result = screen_file(source, paths[0], summary=paths[1], rejects=paths[2])
+        result = screen_file(source, paths[0], summary=paths[1], rejects=paths[2],
+                             options=ScreenOptions(block_bytes=block_bytes))
         return result, [p.read_bytes() for p in paths]
 
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 5_000)
-    small, small_out = outputs("small")
-    monkeypatch.setattr(tabular, "BLOCK_BYTES", 1 << 22)
-    whole, whole_out = outputs("whole")
+    small, small_out = outputs("small", 5_000)
+    whole, whole_out = outputs("whole", 1 << 22)
     assert small_out == whole_out
     assert small.rows_read + small.blank_lines == len(damaged) + 1
     assert small.rows_rejected > 100 and small.patients > 1500

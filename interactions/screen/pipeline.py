@@ -30,13 +30,10 @@ from .formats import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, 
 from .fields import WHITESPACE, Lines, read_fields
 from .long import order_key, read_long, unsorted_error
 from .wide import parse_wide, resolve_wide
-from .screener import Screener
+from .screener import CACHE_LIMIT, Screener
 from .tabular import AtomicOutput, Layout, RowError, detect_layout, neutralise, open_input, \
     parse_line, raw_for_rejects, read_blocks, read_header
 
-SORT_RUN_LINES = 200_000  # lines sorted in memory at a time by --sort
-SORT_BATCH = 2_000  # lines per pickled batch in a sorted run (what a merge holds per run)
-SORTED_BLOCK_LINES = 10_000
 REJECTS_SHOWN = 10
 
 
@@ -51,6 +48,13 @@ class ScreenOptions:
     sort: bool = False
     jobs: int = 1
     rules: Path | None = None
+    # Tuning: none of these changes a byte of output.
+    block_bytes: int = 6 << 20  # read size and unit of work: bigger blocks screen faster but
+    #                             hold more memory
+    cache_limit: int = CACHE_LIMIT  # distinct strings the Screener keeps before it starts afresh
+    sort_run_lines: int = 200_000  # lines sorted in memory at a time by --sort
+    sort_batch: int = 2_000  # lines per pickled batch in a sorted run (what a merge holds per run)
+    sorted_block_lines: int = 10_000  # lines per block of sorted input (whole patients)
 
 
 @dataclass
@@ -202,7 +206,7 @@ def _blocks(stream, layout: Layout, options: ScreenOptions, done: int, progress,
     count = layout.layout == "long" or options.jobs > 1
     line: int | None = 2
     carry = b""
-    for data in read_blocks(stream):
+    for data in read_blocks(stream, options.block_bytes):
         done += len(data)
         data = carry + data
         if layout.layout == "long":
@@ -252,7 +256,7 @@ def _sorted_blocks(stream, layout: Layout, options: ScreenOptions, done: int, pr
         runs: list[Path] = []
         run: list[tuple] = []
         line = 2
-        for data in read_blocks(stream):
+        for data in read_blocks(stream, options.block_bytes):
             done += len(data)
             found = read_fields(data, layout, options.encoding)
             texts = pl.Series(found.lines, dtype=pl.String)
@@ -269,8 +273,8 @@ def _sorted_blocks(stream, layout: Layout, options: ScreenOptions, done: int, pr
                                     if p in found.problems}),
                              0, [line + p for p in lost])
             line += len(texts)
-            if len(run) >= SORT_RUN_LINES:
-                runs.append(_write_run(run, folder, len(runs)))
+            if len(run) >= options.sort_run_lines:
+                runs.append(_write_run(run, folder, len(runs), options.sort_batch))
                 run = []
             if progress:
                 progress(done, size)
@@ -278,7 +282,7 @@ def _sorted_blocks(stream, layout: Layout, options: ScreenOptions, done: int, pr
         merged = heapq.merge(*(_read_run(path) for path in runs), run)
         lines, numbers, key = [], [], None
         for item in merged:
-            if len(lines) >= SORTED_BLOCK_LINES and item[0] != key:
+            if len(lines) >= options.sorted_block_lines and item[0] != key:
                 yield _Block(Lines(lines), 0, numbers)
                 lines, numbers = [], []
             key = item[0]
@@ -288,12 +292,12 @@ def _sorted_blocks(stream, layout: Layout, options: ScreenOptions, done: int, pr
             yield _Block(Lines(lines), 0, numbers)
 
 
-def _write_run(run: list[tuple], folder: str, number: int) -> Path:
+def _write_run(run: list[tuple], folder: str, number: int, batch: int) -> Path:
     run.sort()
     path = Path(folder) / f"run-{number}.pickle"
     with path.open("wb") as fh:
-        for start in range(0, len(run), SORT_BATCH):
-            pickle.dump(run[start:start + SORT_BATCH], fh, protocol=pickle.HIGHEST_PROTOCOL)
+        for start in range(0, len(run), batch):
+            pickle.dump(run[start:start + batch], fh, protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 
@@ -323,7 +327,8 @@ def _init_worker(layout: Layout, options: ScreenOptions, inline: bool = False) -
     _worker.update(layout=layout, options=options, safe=safe, inline=inline,
                    rows=FORMATS[options.output_format](checker.index),
                    screener=Screener(checker, neutralise=safe,
-                                     item_separators=layout.item_separators))
+                                     item_separators=layout.item_separators,
+                                     cache_limit=options.cache_limit))
 
 
 def _collect_rarely() -> None:

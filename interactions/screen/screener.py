@@ -112,8 +112,10 @@ class Screener:
 
     def __init__(self, checker: Checker | None = None, *,
                  neutralise: Callable[[str], str] = _same,
-                 item_separators: tuple[str, ...] = ITEM_SEPARATORS):
+                 item_separators: tuple[str, ...] = ITEM_SEPARATORS,
+                 cache_limit: int = CACHE_LIMIT):
         self.checker = checker or Checker()
+        self.cache_limit = cache_limit
         self.safe = neutralise
         self.separators = item_separators
         index = self.checker.index
@@ -156,7 +158,7 @@ class Screener:
 
     def full(self) -> bool:
         """Whether it is time to reset (between blocks)."""
-        return max(map(len, (self.items, self._context_ids, self._doses))) >= CACHE_LIMIT
+        return max(map(len, (self.items, self._context_ids, self._doses))) >= self.cache_limit
 
     # -- strings, resolved once ----------------------------------------------------------------
 

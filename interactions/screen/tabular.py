@@ -20,7 +20,6 @@ from typing import IO
 
 from ..errors import InputError
 
-BLOCK_BYTES = 6 << 20  # read size and unit of work: bigger blocks screen faster but hold more memory
 MAX_LINE_CHARS = 65_536  # longer lines are rejected (a 1 MB cell is an export fault, not a list)
 RAW_KEEP_CHARS = 2_000  # how much of a rejected line the rejects file keeps
 # Output reaches the OS in writes of at most this size. On Linux 6.x ext4 a write's size sets
@@ -202,13 +201,13 @@ def read_header(stream: IO[bytes], encoding: str) -> tuple[str, int]:
     return text.lstrip("\ufeff").rstrip("\r\n"), len(raw)
 
 
-def read_blocks(stream: IO[bytes]) -> Iterator[bytes]:
-    """Blocks of whole lines, about BLOCK_BYTES each; the last may lack a final newline. A
+def read_blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """Blocks of whole lines, about ``size`` bytes each; the last may lack a final newline. A
     block is read, then its last line finished with readline: one copy of the block, where
     cutting at the last newline and carrying the rest over would make two."""
     while True:
         try:
-            data = stream.read(BLOCK_BYTES)
+            data = stream.read(size)
             if data and not data.endswith(b"\n"):
                 data += stream.readline()
         except (OSError, EOFError) as exc:
