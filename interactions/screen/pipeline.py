@@ -28,6 +28,7 @@ from ..check.engine import Checker
 from .formats import FINDING_COLUMNS, FORMATS, REJECT_COLUMNS, SUMMARY_COLUMNS, \
     lines_bytes, write_lines
 from .fields import WHITESPACE, Lines, read_fields
+from .process import collector_settings
 from .long import order_key, read_long, unsorted_error
 from .wide import parse_wide, resolve_wide
 from .screener import CACHE_LIMIT, Screener
@@ -319,10 +320,15 @@ def _same(text: str) -> str:
     return text
 
 
-def _init_worker(layout: Layout, options: ScreenOptions, inline: bool = False) -> None:
-    """Set up screening in this process; ``inline``: here, not in a worker process."""
+def _init_worker(layout: Layout, options: ScreenOptions, inline: bool = False,
+                 collector: tuple[tuple[int, ...], bool] | None = None) -> None:
+    """Set up screening in this process; ``inline``: here, not in a worker process, which is
+    given its parent's ``collector`` settings (see process.py)."""
+    if collector is not None:
+        gc.set_threshold(*collector[0])
     checker = Checker(load_index(options.rules))
-    _collect_rarely()
+    if collector is not None and collector[1]:
+        gc.freeze()  # the rules, as the parent froze what it had loaded
     safe = neutralise if options.output_format == "csv" else _same
     _worker.update(layout=layout, options=options, safe=safe, inline=inline,
                    rows=FORMATS[options.output_format](checker.index),
@@ -331,29 +337,16 @@ def _init_worker(layout: Layout, options: ScreenOptions, inline: bool = False) -
                                      cache_limit=options.cache_limit))
 
 
-def _collect_rarely() -> None:
-    """Screening makes many short-lived containers (rows read back from polars, answers for new
-    keys) and no reference cycles; long-lived objects (rules, caches) are frozen out of the
-    cycle collector's sight, and it runs every 100,000 allocations instead of every 700. No
-    collection first: after start-up it finds nothing, and took 10-20 ms to say so."""
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
-
-
 def _results(blocks: Iterable[_Block], layout: Layout, options: ScreenOptions) -> Iterator[_BlockResult]:
     if options.jobs <= 1:
-        threshold = gc.get_threshold()
         _init_worker(layout, options, inline=True)
-        try:
-            yield from _pipelined(blocks)
-        finally:
-            gc.unfreeze()
-            gc.set_threshold(*threshold)
+        yield from _pipelined(blocks)
         return
     # Fresh worker processes, never forked ones: a fork copies polars' thread pool in whatever
     # state it is, and can deadlock.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(options.jobs, _init_worker, (layout, options)) as pool:
+    with context.Pool(options.jobs, _init_worker,
+                      (layout, options, False, collector_settings())) as pool:
         pending: deque = deque()
         for block in blocks:
             pending.append(pool.apply_async(_screen_block, (block,)))
