@@ -428,6 +428,28 @@ def test_columns_and_layout_can_be_named(tmp_path):
     assert out.splitlines()[1].startswith("Z1,tetracyclines-magnesium-chelation,")
 
 
+@pytest.mark.parametrize("layout, header, role, other", [
+    ("wide", "patient_id,meds,notes", "medications", "medication"),
+    ("long", "patient_id,medication,notes", "medication", "medications")])
+def test_an_explicit_layout_takes_the_named_medication_column_under_either_name(
+        layout, header, role, other):
+    """One --medication-column serves both layouts: the column named is the medication
+    column, even where the header has another column the layout's own name would pick."""
+    for name in (role, other):
+        found = tabular.detect_layout(header, layout=layout, columns={name: "notes"})
+        assert found.layout == layout and found.columns[role] == 2 and other not in found.columns
+    with pytest.raises(InputError, match=r"no column 'note' for --medication-column"):
+        tabular.detect_layout(header, layout=layout, columns={"medication": "note"})
+
+
+def test_a_wide_file_is_screened_from_the_named_medication_column(tmp_path):
+    source = tmp_path / "notes.csv"
+    source.write_text("patient_id,meds,notes\nN1,ibuprofen,doxycycline; magnesium oxide\n")
+    _, out = screen(source, tmp_path, layout="wide", columns={"medication": "notes"})
+    assert [r[:2] for r in out["findings"][1:]] == [["N1", "tetracyclines-magnesium-chelation"]]
+    assert out["summary"][1][8] == "2"  # items: the two in notes
+
+
 def test_jsonl_output_keeps_numbers_and_lists(tmp_path):
     code, out, _ = run(ROOT / "examples" / "patients.csv", "--format", "jsonl", "--summary",
                        tmp_path / "s.jsonl")

@@ -80,43 +80,22 @@ def _column_key(name: str) -> str:
 
 def detect_layout(header_line: str, *, delimiter: str | None = None, layout: str | None = None,
                   item_separator: str | None = None,
-                  columns: dict[str, str] | None = None) -> Layout:
+                  columns: dict[str, str | None] | None = None) -> Layout:
     """Read the delimiter, the layout and the column roles from the header line.
 
     Explicit choices win; anything guessed must be unambiguous, or the error says which option
-    settles it."""
+    settles it. With an explicit layout, a column named for "medication" or "medications"
+    holds what that layout's medication column holds (the command line has one
+    --medication-column for both)."""
     if delimiter is None:
-        counts = {d: header_line.count(d) for d in FIELD_DELIMITERS}
-        delimiter = max(FIELD_DELIMITERS, key=lambda d: counts[d])
-        if counts[delimiter] == 0:
-            raise InputError("the header has one column: expected a patient id column and a "
-                             "medication column; set --delimiter if the file uses another one")
+        delimiter = _delimiter(header_line)
     try:
         header = tuple(next(csv.reader([header_line], delimiter=delimiter, strict=True)))
     except csv.Error as exc:
         raise InputError(f"the header line cannot be read: {exc}") from None
-    keys = [_column_key(h) for h in header]
-    chosen: dict[str, int] = {}
-    for role, name in (columns or {}).items():
-        if name is None:
-            continue
-        if _column_key(name) not in keys:
-            raise InputError(f"no column {name!r} for --{role}-column; the header has: "
-                             + ", ".join(header))
-        chosen[role] = keys.index(_column_key(name))
-    for role in ROLES:
-        if role not in chosen:
-            found = next((keys.index(n) for n in ROLE_NAMES[role] if n in keys), None)
-            if found is not None and found not in chosen.values():
-                chosen[role] = found
+    chosen = _roles(header, columns or {}, layout)
     if layout is None:
-        if "medications" in chosen and "medication" not in chosen:
-            layout = "wide"
-        elif "medication" in chosen and "medications" not in chosen:
-            layout = "long"
-        else:
-            raise InputError("cannot tell the layout from the header (" + ", ".join(header)
-                             + "): pass --layout wide or --layout long and --medication-column")
+        layout = _layout(chosen, header)
     med_role = "medications" if layout == "wide" else "medication"
     other = "medication" if layout == "wide" else "medications"
     if med_role not in chosen and other in chosen:
@@ -134,6 +113,47 @@ def detect_layout(header_line: str, *, delimiter: str | None = None, layout: str
     separators = ((item_separator,) if item_separator
                   else tuple(s for s in ITEM_SEPARATORS if s != delimiter))
     return Layout(delimiter, layout, separators, header, chosen)
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in FIELD_DELIMITERS}
+    delimiter = max(FIELD_DELIMITERS, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        raise InputError("the header has one column: expected a patient id column and a "
+                         "medication column; set --delimiter if the file uses another one")
+    return delimiter
+
+
+def _roles(header: tuple[str, ...], columns: dict[str, str | None],
+           layout: str | None) -> dict[str, int]:
+    """Column index by role: the columns named first, then the header's own names for the
+    roles left (a column is taken once)."""
+    keys = [_column_key(h) for h in header]
+    named = {role: name for role, name in columns.items() if name is not None}
+    med_role = {"wide": "medications", "long": "medication"}.get(layout)
+    chosen: dict[str, int] = {}
+    for role, name in named.items():
+        if _column_key(name) not in keys:
+            raise InputError(f"no column {name!r} for --{role}-column; the header has: "
+                             + ", ".join(header))
+        if role in ("medication", "medications") and med_role and med_role not in named:
+            role = med_role
+        chosen[role] = keys.index(_column_key(name))
+    for role in ROLES:
+        if role not in chosen:
+            found = next((keys.index(n) for n in ROLE_NAMES[role] if n in keys), None)
+            if found is not None and found not in chosen.values():
+                chosen[role] = found
+    return chosen
+
+
+def _layout(chosen: dict[str, int], header: tuple[str, ...]) -> str:
+    if "medications" in chosen and "medication" not in chosen:
+        return "wide"
+    if "medication" in chosen and "medications" not in chosen:
+        return "long"
+    raise InputError("cannot tell the layout from the header (" + ", ".join(header)
+                     + "): pass --layout wide or --layout long and --medication-column")
 
 
 class RowError(ValueError):
