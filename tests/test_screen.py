@@ -15,13 +15,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interactions.screen import long as screen_long, tabular
-from interactions.screen.pipeline import ScreenOptions, screen_file
 from interactions.errors import InputError
 from interactions.models import PatientContext
+from interactions.screen import (
+    ScreenOptions,
+    screen_file,
+    screen_frame,
+    screen_records,
+    tabular,
+)
+from interactions.screen import long as screen_long
 from interactions.screen.formats import FINDING_COLUMNS
-from interactions.screen.frames import screen_frame
-from interactions.screen.screener import screen_records
 
 ROOT = Path(__file__).parent.parent
 CASES = Path(__file__).parent / "fixtures" / "screen"

@@ -9,7 +9,7 @@ command line's ``screen``); the library itself never changes process-wide settin
 from .frames import FrameResult, screen_frame
 from .pipeline import ScreenOptions, ScreenResult, screen_file
 from .process import tune_process
-from .screener import PatientReport, screen_records
+from .records import PatientReport, screen_records
 
 __all__ = [
     "FrameResult", "PatientReport", "ScreenOptions", "ScreenResult", "screen_file", "screen_frame",

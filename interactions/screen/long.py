@@ -10,14 +10,15 @@ both are read here, by the same code.
 
 from __future__ import annotations
 
-import polars as pl
-
 from collections.abc import Sequence
 
+import polars as pl
+
 from ..errors import InputError
+from .cells import parse_age, parse_egfr, parse_pregnant, parse_sex
 from .columnar import Tables, item_counts, memo, resolve_pieces
 from .fields import WHITESPACE, Lines, read_fields
-from .screener import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
+from .screener import Screener
 from .tabular import Layout, RowError
 
 _CHECKS = {"age": parse_age, "sex": parse_sex, "egfr": parse_egfr, "pregnant": parse_pregnant}

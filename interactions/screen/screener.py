@@ -3,30 +3,33 @@
 Every distinct medication or condition string is resolved once; every pair of items, item in a
 context and set of magnesium items is turned into rules once, from the engine's own tables
 (``Checker.pair_rules``, ``Checker.condition_rules``, dose.py). The Screener numbers what it
-has seen so that columnar.py can carry it in integer columns. Also the per-record library API
-(``screen_records``) and the checks of a patient's cells (eGFR, age, sex, pregnancy).
+has seen so that columnar.py can carry it in integer columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..check.dose import dose_findings, intake_level, item_dose, magnesium_dose, round_mg
+from ..check.dose import (
+    dose_findings,
+    intake_level,
+    item_dose,
+    magnesium_dose,
+    round_mg,
+)
 from ..check.engine import Checker
-from ..errors import InputError
-from ..models import PatientContext, Report
 from ..knowledge.schema import SEVERITY_ORDER
+from ..models import DoseItem, PatientContext, Resolved
+from .cells import SEX, parse_egfr, parse_pregnant
 from .tabular import ITEM_SEPARATORS, RowError
+
+if TYPE_CHECKING:  # columnar imports this module
+    from .columnar import Memo, Order
 
 SEVERITIES = tuple(SEVERITY_ORDER)
 CACHE_LIMIT = 200_000  # distinct strings kept per cache; then it starts afresh (memory stays flat)
-
-_TRUE = {"1", "y", "yes", "true", "t", "pregnant"}
-_FALSE = {"", "0", "n", "no", "false", "f"}
-_SEX = {"f": "F", "female": "F", "w": "F", "woman": "F", "m": "M", "male": "M", "man": "M",
-        "": None, "u": None, "unknown": None}
 
 
 def _same(text: str) -> str:
@@ -145,12 +148,12 @@ class Screener:
         # columnar's tables by name (Memo: the answers below, each question asked once; Order:
         # places in check's order), so the methods below keep no caches of their own beyond
         # the numbering.
-        self.memos: dict = {}
+        self.memos: dict[str, Memo | Order] = {}
         self._token_ids: dict[tuple, int] = {}
         self._rows: dict[tuple | None, int] = {}
         self.limit_patients: list[PatientContext] = []
         self.limit_mg: list[float | None] = []
-        self._item_doses: dict[str, Any] = {}
+        self._item_doses: dict[str, DoseItem | None] = {}
         self._doses: dict[tuple, list[tuple[int, int]]] = {}
 
     def numbering(self) -> Numbering:
@@ -226,7 +229,7 @@ class Screener:
         return Context(ids, conditions, tuple(self.safe(u.input) for u in unknown), pregnant,
                        self.checker.held_conditions(ids), written)
 
-    def _condition_item(self, condition) -> Item:
+    def _condition_item(self, condition: Resolved) -> Item:
         """One item per condition as written: contexts that share a condition share its item."""
         key = (condition.input, condition.id)
         found = self._conditions.get(key)
@@ -275,7 +278,7 @@ class Screener:
         """The number of the upper-limit row that fits a patient (age and sex cells as written,
         already checked); patients on the same row get the same dose findings."""
         age, sex = age.strip(), sex.strip().casefold()
-        patient = PatientContext(age=float(age) if age else None, sex=_SEX[sex],
+        patient = PatientContext(age=float(age) if age else None, sex=SEX[sex],
                                  pregnant=pregnant)
         level = intake_level(self.checker.index, "ul-supplemental", patient)
         row = None if level is None else (level.mg_per_day, level.basis, level.assumed)
@@ -292,7 +295,7 @@ class Screener:
         dose = self._item_dose(self.items[item_id].written)
         return dose.elemental_mg_per_day if dose is not None and dose.counted else 0.0
 
-    def _item_dose(self, text: str):
+    def _item_dose(self, text: str) -> DoseItem | None:
         if text not in self._item_doses:
             self._item_doses[text] = item_dose(self.checker.resolver.resolve(text),
                                                self.checker.index)
@@ -327,87 +330,3 @@ class Screener:
                 (self.token(WordedRule(f.rule_id, self.safe(f.message), self.safe(f.management))),
                  by_text[f.subject.input].id) for f in dose_findings(dose, index)]
         return found
-
-
-def _number(cell: str, label: str, high: float, unit: str = "") -> float | None:
-    """A number in [0, high] from a cell, None when empty; RowError says what is wrong."""
-    cell = cell.strip()
-    if not cell:
-        return None
-    try:
-        value = float(cell)
-    except ValueError:
-        raise RowError(f"{label} {cell!r} is not a number") from None
-    if not 0 <= value <= high:
-        raise RowError(f"{label} {cell} is outside 0-{high:g}{unit}")
-    return value
-
-
-def parse_egfr(cell: str) -> float | None:
-    return _number(cell, "eGFR", 250, " mL/min/1.73 m2")
-
-
-def parse_age(cell: str) -> None:
-    _number(cell, "age", 130)
-
-
-def parse_sex(cell: str) -> None:
-    if cell.strip().casefold() not in _SEX:
-        raise RowError(f"sex {cell.strip()!r} is not F or M")
-
-
-def parse_pregnant(cell: str) -> bool:
-    value = cell.strip().casefold()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise RowError(f"pregnant {cell.strip()!r} is not yes or no")
-
-
-# --- library API ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PatientReport:
-    patient_id: str
-    report: Report
-
-
-def _listed(value: Any, separators: tuple[str, ...]) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        for sep in separators[1:]:
-            value = value.replace(sep, separators[0])
-        return [v.strip() for v in value.split(separators[0]) if v.strip()]
-    return [str(v).strip() for v in value if v is not None and str(v).strip()]
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # None or NaN
-        return ""
-    return str(value)
-
-
-def screen_records(records: Iterable[Mapping[str, Any]], checker: Checker | None = None, *,
-                   item_separators: tuple[str, ...] = ITEM_SEPARATORS) -> Iterator[PatientReport]:
-    """Yield a full ``Report`` per patient from dicts with ``patient_id``, ``medications`` (a list
-    or a delimited string), and optionally ``conditions``, ``egfr``, ``age``, ``sex``, ``pregnant``.
-
-    Raises InputError naming the record when a value cannot be used."""
-    checker = checker or Checker()
-    for number, record in enumerate(records, start=1):
-        try:
-            egfr = parse_egfr(_text(record.get("egfr")))
-            parse_age(_text(record.get("age")))
-            parse_sex(_text(record.get("sex")))
-            sex = _SEX[_text(record.get("sex")).strip().casefold()]
-            age = _text(record.get("age")).strip()
-            context = PatientContext(
-                conditions=_listed(record.get("conditions"), item_separators), egfr=egfr,
-                age=float(age) if age else None, sex=sex,
-                pregnant=parse_pregnant(_text(record.get("pregnant"))))
-        except RowError as exc:
-            raise InputError(f"record {number}: {exc}") from None
-        items = _listed(record.get("medications"), item_separators)
-        yield PatientReport(_text(record.get("patient_id")), checker.check(items, context))

@@ -7,14 +7,17 @@ checked).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from .cells import parse_age, parse_sex
 from .columnar import Tables, item_counts, memo, resolve_pieces
 from .fields import WHITESPACE, read_fields
-from .screener import Screener, parse_age, parse_sex
+from .screener import Screener
 from .tabular import Layout, RowError
+
 ROLES = ("patient", "medications", "conditions", "egfr", "pregnant", "age", "sex")
 CONTEXT_ROLES = ("conditions", "egfr", "pregnant")  # the cells a patient's context is made of
 
@@ -105,7 +108,7 @@ def checked_rows(rows: pl.DataFrame, screener: Screener,
     return rows.with_columns(reason=pl.coalesce(checks))
 
 
-def _reasons(rows: pl.DataFrame, role: str, check) -> pl.DataFrame:
+def _reasons(rows: pl.DataFrame, role: str, check: Callable[[str], object]) -> pl.DataFrame:
     found = []
     for value in rows.get_column(role).unique().to_list():
         try:
