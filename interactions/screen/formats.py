@@ -50,7 +50,7 @@ def _number(value: float | None) -> float | int | None:
 def rule_cells(index: Index) -> dict[str, tuple[tuple, tuple]]:
     """For each rule (dose rules too): the cells before the items and the cells after them, in
     column order. A dose rule's message and management are templates here: its matches carry the
-    patient's own wording (screening.WordedRule)."""
+    patient's own wording (screener.WordedRule)."""
     cells = {}
     for rule_id, rule in (*index.rules.items(), *index.dose_rules.items()):
         first = rule.references[0]

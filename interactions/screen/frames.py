@@ -2,7 +2,7 @@
 
 The frame is the wide layout as columns: ``patient_id``, ``medications`` (a delimited string or
 a list) and optional ``conditions``, ``egfr``, ``age``, ``sex``, ``pregnant``. The same checks,
-tables and joins as ``interactions screen`` run on it (screen_wide.checked_rows, columnar), so the
+tables and joins as ``interactions screen`` run on it (wide.checked_rows, columnar), so the
 findings are the file screen's, finding for finding.
 """
 

@@ -68,7 +68,8 @@ def read_long(block: bytes | Lines, first_line: int, layout: Layout, encoding: s
         empty = pl.DataFrame(schema={"p": pl.UInt32, "piece": pl.String}).with_row_index("pos")
         return Tables(pieces=resolve_pieces(screener, empty), rejects=sorted(rejects),
                       blank=found.blank, rows_screened=0)
-    # A row's first problem, in the order the row-by-row reader checks: each distinct cell once.
+    # A row's first problem: an empty medication, then the cells in _CHECKS's order; each
+    # distinct cell is checked once.
     checks = [pl.when(pl.col("medication") == "").then(pl.lit("empty medication"))]
     values = {}
     for role, check in _CHECKS.items():

@@ -16,7 +16,7 @@ def tune_process() -> None:
     """Screening makes many short-lived containers (rows read back from polars, answers for new
     keys) and no reference cycles: the objects alive now (modules, loaded rules) are frozen out
     of the cycle collector's sight, and it runs every 100,000 allocations instead of every 700.
-    No collection first: after start-up it finds nothing, and takes 10-20 ms to say so.
+    No collection first: after start-up it finds nothing (benchmarks/screen_notes.md).
 
     Call once, from a program's entry point, before screening: the command line's `screen`
     is its one caller."""

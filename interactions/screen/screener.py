@@ -106,7 +106,7 @@ class Screener:
     ``neutralise`` is applied to every text that comes from the input (CSV output passes the
     OWASP formula guard; other formats pass nothing).
 
-    Two threads use one Screener at once (batch._pipelined), each keeping to its own part:
+    Two threads use one Screener at once (workers._pipelined), each keeping to its own part:
     reading a block (``item``, ``context_id``, and the memos of pieces and contexts, from wide
     cells or pooled long rows) numbers items and contexts; screening the block before (``pair``,
     ``on_conditions``, ``applies``, ``limit_row``, ``item_mg``, ``dose`` and the other memos)
@@ -119,7 +119,7 @@ class Screener:
                  cache_limit: int = CACHE_LIMIT):
         self.checker = checker or Checker()
         self.cache_limit = cache_limit
-        self.safe = neutralise
+        self.neutralise = neutralise
         self.separators = item_separators
         index = self.checker.index
         pair_rules = [r for r in index.rules.values() if r.kind != "drug-condition"]
@@ -178,7 +178,7 @@ class Screener:
             return BLANK
         entry = self.checker.resolver.identify(text)
         if entry.id is None:
-            return self._register(Item(text, self.safe(text), flags=UNKNOWN))
+            return self._register(Item(text, self.neutralise(text), flags=UNKNOWN))
         route = self.checker.route_of(entry)
         code = self._codes.get((entry.id, route))
         if code is None:
@@ -189,7 +189,7 @@ class Screener:
                     if stated & ancestors)
         if "magnesium" in ancestors:
             flags |= MAGNESIUM  # contains magnesium: counts towards the daily dose
-        return self._register(Item(text, self.safe(text), entry.id, entry.resolved_name, route,
+        return self._register(Item(text, self.neutralise(text), entry.id, entry.resolved_name, route,
                                    code, flags))
 
     def context_id(self, conditions: str, egfr: str, pregnant: str) -> int | str:
@@ -226,7 +226,7 @@ class Screener:
         if written is None and conditions:
             written = self._written[conditions] = len(self._written_list)
             self._written_list.append(conditions)
-        return Context(ids, conditions, tuple(self.safe(u.input) for u in unknown), pregnant,
+        return Context(ids, conditions, tuple(self.neutralise(u.input) for u in unknown), pregnant,
                        self.checker.held_conditions(ids), written)
 
     def _condition_item(self, condition: Resolved) -> Item:
@@ -235,7 +235,7 @@ class Screener:
         found = self._conditions.get(key)
         if found is None:
             found = self._conditions[key] = self._register(
-                Item(condition.input, self.safe(condition.input), condition.id, condition.name))
+                Item(condition.input, self.neutralise(condition.input), condition.id, condition.name))
         return found
 
     def split(self, cell: str) -> list[str]:
@@ -327,6 +327,6 @@ class Screener:
                                   index)
             by_text = {i.written: i for i in items}
             found = self._doses[key] = [
-                (self.token(WordedRule(f.rule_id, self.safe(f.message), self.safe(f.management))),
+                (self.token(WordedRule(f.rule_id, self.neutralise(f.message), self.neutralise(f.management))),
                  by_text[f.subject.input].id) for f in dose_findings(dose, index)]
         return found

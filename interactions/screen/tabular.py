@@ -22,11 +22,9 @@ from ..errors import InputError
 
 MAX_LINE_CHARS = 65_536  # longer lines are rejected (a 1 MB cell is an export fault, not a list)
 RAW_KEEP_CHARS = 2_000  # how much of a rejected line the rejects file keeps
-# Output reaches the OS in writes of at most this size. On Linux 6.x ext4 a write's size sets
-# the size of the page-cache folios it fills: megabyte writes take fresh contiguous memory,
-# which on this project's virtual machines cost up to a second per 600 MB of output to touch
-# (benchmarks/screen_bench.py, outputs on disk vs /dev/shm); 16-64 kB writes reuse pages at
-# memory speed there, and cost about the same as 4 MB writes on tmpfs.
+# Output reaches the OS in writes of at most this size: on Linux ext4 a write's size sets the
+# size of the page-cache folios it fills, and large fresh folios are slow to touch; small
+# writes reuse pages (measured: benchmarks/screen_notes.md).
 WRITE_BYTES = 64 << 10
 
 FIELD_DELIMITERS = (",", "\t", ";", "|")

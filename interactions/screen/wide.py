@@ -1,6 +1,6 @@
 """Read a block of wide-layout lines into the tables columnar.py screens, and the rejects.
 
-In two halves: parse_wide needs nothing but the block (lines and fields as screen_fields reads
+In two halves: parse_wide needs nothing but the block (lines and fields as fields.py reads
 them, medication cells split), resolve_wide asks the Screener (pieces and cells resolved, rows
 checked).
 """
