@@ -1,6 +1,7 @@
 """`interactions screen`: patient files in, findings, summaries and rejects out, nothing lost."""
 
 import csv
+import gc
 import gzip
 import hashlib
 import io
@@ -287,6 +288,19 @@ def test_the_screener_forgetting_what_it_has_seen_changes_no_byte(tmp_path, layo
 
     remembered = outputs("remembered")
     assert outputs("forgetful", cache_limit=50) == remembered
+
+
+def test_screening_leaves_the_callers_process_settings_alone(tmp_path):
+    """Only a program's entry point tunes the cycle collector (tune_process); a library call
+    does not, not even while it runs."""
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    seen = []
+    for jobs in (1, 2):
+        screen_file(CASES / "broken.csv", tmp_path / "f.csv", options=ScreenOptions(jobs=jobs),
+                    progress=lambda done, size: seen.append((gc.get_threshold(),
+                                                             gc.get_freeze_count())))
+    assert seen and set(seen) == {before}
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before
 
 
 # --- broken files: the good rows are screened, the bad ones rejected, the account adds up -------
