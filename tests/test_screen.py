@@ -3,7 +3,6 @@
 import csv
 import gc
 import gzip
-import hashlib
 import io
 import json
 import subprocess
@@ -183,8 +182,9 @@ def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
 
 def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(tmp_path):
     """Rows are pooled in polars (long.read_long), bad rows and all, with the same bytes in small
-    blocks, in one block and through --sort. The digests are those of the row-by-row reader this
-    one replaced (it gave the same bytes as this one on this file)."""
+    blocks, in one block and through --sort. (When the row-by-row reader it replaced was removed,
+    both gave the same digests on this file; the knowledge has grown since, so the bytes are now
+    compared between the ways of reading.)"""
     header = "patient_id,age,sex,egfr,conditions,pregnant,medication,dose"
     patient = [  # the age that counts sets the upper limit for 120 mg of magnesium a day
         '{id},,,60,CKD stage 4;dialysis,,doxycycline,100 mg',  # age and sex from a later row
@@ -211,8 +211,6 @@ def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(
         return result.account(), [p.read_bytes() for p in paths]
 
     account, small = outputs("small", block_bytes=6_000)
-    assert [hashlib.sha256(b).hexdigest()[:16] for b in small] == [
-        "130b567af1115760", "62a1390baedce5a2", "7264c7be9b6532e1"]
     assert account.startswith("screen: 3,071 rows read = 3,000 rows screened (600 patients) + "
                               "71 rows rejected; 85 blank lines skipped; 2,200 findings")
     assert b"age 'abc' is not a number" in small[2]
