@@ -58,10 +58,15 @@ def cards_for(report: Report, gathered: Gathered, hook: str, hook_instance: str,
     condition_texts = {c.text for c in source.conditions}
     unknown_meds = [u for u in report.unrecognized if u.input not in condition_texts]
     unknown_conditions = [u for u in report.unrecognized if u.input in condition_texts]
-    has_magnesium = report.magnesium_dose is not None
+    # Magnesium that bears on this decision: any in patient-view; in an order hook, a new order
+    # of magnesium or the magnesium a new order interacts with.
+    magnesium = {i.input for i in report.magnesium_dose.items} if report.magnesium_dose else set()
+    if order_hook:
+        magnesium &= new_texts | {r.input for f in shown for r in (f.subject, f.object) if r}
+    has_magnesium = bool(magnesium)
     if unknown_meds or (unknown_conditions and has_magnesium):
         cards.append(unrecognized_card(unknown_meds, unknown_conditions, gathered, hook_instance))
-    missing = missing_card(report, gathered, hook, hook_instance)
+    missing = missing_card(report, gathered, hook, hook_instance, has_magnesium)
     if missing:
         cards.append(missing)
     return cards
@@ -239,11 +244,11 @@ def _origin(text: str, gathered: Gathered) -> str:
     return f" ({where}{', ' + first.reference if first.reference else ''})"
 
 
-def missing_card(report: Report, gathered: Gathered, hook: str, hook_instance: str) -> dict | None:
+def missing_card(report: Report, gathered: Gathered, hook: str, hook_instance: str,
+                 has_magnesium: bool) -> dict | None:
     """A card naming the data the request lacked, when that data could change the answer."""
     missing = set(gathered.missing)
     conditions = {c.id for c in report.conditions}
-    has_magnesium = report.magnesium_dose is not None
     kidney_known = bool(conditions & {"chronic-kidney-disease", "dialysis", "acute-kidney-injury"}) \
         or any(c.startswith("ckd-stage") for c in conditions)
     lines, indicator = [], "info"
