@@ -211,3 +211,26 @@ def test_load_bundle_errors_name_the_file(tmp_path):
     odd.write_text(json.dumps({"resourceType": "Nope"}))
     with pytest.raises(InputError, match="unknown FHIR resource type 'Nope'"):
         load_bundle(odd)
+
+
+# -- what `interactions check --fhir` and `--format fhir` call -------------------------------------
+
+def test_check_bundle_adds_command_line_items_and_context(checker):
+    from interactions.models import PatientContext
+
+    given = PatientContext(conditions=["dialysis"], egfr=None, age=None, sex=None, pregnant=False)
+    report, source = check_bundle(checker, load_bundle(BUNDLE), ["levothyroxine"], given)
+    assert source.context.egfr == 24.0 and source.context.sex == "F"  # kept from the Bundle
+    assert source.context.conditions == ["N18.4", "dialysis"]
+    assert "levothyroxine" in [r.input for r in report.resolved]
+    _, source = check_bundle(checker, load_bundle(BUNDLE), (), PatientContext(egfr=60, age=40))
+    assert (source.context.egfr, source.context.age) == (60, 40)
+
+
+def test_fhir_json_is_the_detected_issue_bundle(checker):
+    from interactions.fhir import fhir_json
+
+    report, source = check_bundle(checker, load_bundle(BUNDLE))
+    assert json.loads(fhir_json(report, source)) == detected_issues_bundle(report, source)
+    assert json.loads(fhir_json(checker.check(["acetaminophen"]))) == {
+        "resourceType": "Bundle", "type": "collection", "entry": []}
