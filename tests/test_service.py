@@ -410,3 +410,44 @@ def test_cors_is_off_by_default_and_on_for_configured_origins(checker, client):
     assert response.headers["access-control-allow-origin"] == "https://sandbox.example.org"
     response = open_client.get("/cds-services", headers={"origin": "https://sandbox.example.org"})
     assert response.headers["access-control-allow-origin"] == "https://sandbox.example.org"
+
+
+def test_selections_that_name_no_draft_order_check_every_draft(client):
+    body = fixture("order-select-doxycycline-magnesium-ckd4")
+    body["context"]["selections"] = ["MedicationRequest/not-in-the-bundle"]
+    assert len(cards(client, ORDER_SELECT, body)) == 2
+
+
+def test_only_the_selected_draft_is_new(client):
+    body = fixture("order-select-doxycycline-magnesium-ckd4")
+    drafts = body["context"]["draftOrders"]["entry"]
+    drafts.append({"resource": {"resourceType": "MedicationRequest", "id": "draft-cipro",
+                                "status": "draft", "intent": "order",
+                                "medicationCodeableConcept": {"text": "ciprofloxacin 500 mg"}}})
+    body["context"]["selections"] = ["MedicationRequest/draft-cipro"]
+    summaries = [c["summary"] for c in cards(client, ORDER_SELECT, body)]
+    assert summaries == [
+        "Contraindicated: Magnesium citrate in Chronic kidney disease, stage 4 (severe) - avoid",
+        "Major: Ciprofloxacin with Magnesium citrate - separate doses (2 h/6 h)"]
+
+
+def test_the_same_drug_twice_in_the_record_is_one_card_naming_both(client):
+    body = fixture("order-select-doxycycline-magnesium-ckd4")
+    body["prefetch"]["medicationRequests"]["entry"].append({"resource": {
+        "resourceType": "MedicationRequest", "id": "rx-mag", "status": "active", "intent": "order",
+        "medicationCodeableConcept": {"text": "magnesium citrate 400 mg"},
+        "dosageInstruction": [{"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}}]}})
+    assert len(cards(client, ORDER_SELECT, body)) == 2
+
+
+def test_too_many_medications_is_a_clear_400(checker):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = TestClient(create_app(checker, feedback_path=None, max_medications=2))
+    body = fixture("order-select-doxycycline-magnesium-ckd4")
+    body["prefetch"]["medicationRequests"]["entry"].append(
+        {"resource": {"resourceType": "MedicationRequest", "id": "x", "status": "active",
+                      "medicationCodeableConcept": {"text": "lisinopril"}}})
+    response = small.post(ORDER_SELECT, json=body)
+    assert response.status_code == 400
+    assert response.json()["message"] == "the request holds 3 distinct medications; the limit is 2"

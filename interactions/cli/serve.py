@@ -33,6 +33,8 @@ def serve(
     jwt_audience: Annotated[list[str], typer.Option(
         "--jwt-audience", help="With --jwt-jwks: accepted 'aud' values (default: the URL the "
                                "request was sent to).")] = [],
+    max_medications: Annotated[int, typer.Option(
+        "--max-medications", help="Most distinct medications one request may hold.", min=1)] = 100,
     max_body: Annotated[int, typer.Option(
         "--max-body", help="Largest request body accepted, in bytes.", min=1024)] = 2 * 1024 * 1024,
     access_log: Annotated[bool, typer.Option(
@@ -53,6 +55,7 @@ def serve(
         except (OSError, ValueError) as exc:
             raise typer.BadParameter(f"{jwt_jwks}: {exc}", param_hint="--jwt-jwks") from None
     app = create_app(feedback_path=feedback, rules_dir=rules, max_body_bytes=max_body,
+                     max_medications=max_medications,
                      cors_origins=cors_origin, jwt_verifier=verifier)
     typer.echo(f"interactions: CDS Hooks discovery at http://{host}:{port}/cds-services", err=True)
     uvicorn.run(app, host=host, port=port, access_log=access_log, log_level="info",

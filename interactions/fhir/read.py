@@ -62,7 +62,9 @@ class FhirInput:
 
     @property
     def items(self) -> list[str]:
-        return [m.text for m in self.medications]
+        """Each medication text once: the same drug as a MedicationRequest and a
+        MedicationStatement is one item (one finding naming both resources), not two."""
+        return list(dict.fromkeys(m.text for m in self.medications))
 
     def sources_for(self, text: str) -> list[MedicationSource]:
         return [m for m in self.medications if m.text == text]

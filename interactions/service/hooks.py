@@ -106,11 +106,13 @@ def gather(service: Service, body: Any, reader: FhirReader) -> Gathered:
                                f"context.draftOrders is required for the {service.hook!r} hook")
         drafts = _resources(context["draftOrders"], "context.draftOrders")
         selections = context.get("selections")
+        new = list(drafts)
         if service.hook == "order-select" and isinstance(selections, list) and selections:
             chosen = {s for s in selections if isinstance(s, str)}
-            new = [r for r in drafts if _ref(r) in chosen]
-        else:
-            new = list(drafts)
+            picked = [r for r in drafts if _ref(r) in chosen or r.get("_fullUrl") in chosen]
+            # Selections that name no draft order cannot narrow anything: check every draft
+            # rather than none.
+            new = picked or new
     else:
         new = []
 
