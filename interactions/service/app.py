@@ -31,6 +31,7 @@ log = logging.getLogger("interactions.service")
 
 DEFAULT_FEEDBACK_PATH = Path("interactions-feedback.sqlite3")
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
+DRAIN_FACTOR = 4
 # Pairs grow with the square of the list: 100 distinct medications check in under a second even
 # when half of them are magnesium; real active lists are far shorter.
 DEFAULT_MAX_MEDICATIONS = 100
@@ -117,19 +118,24 @@ def _authorise(request: Request, verifier: JwtVerifier | None) -> None:
 
 async def _json_body(request: Request, limit: int):
     declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise RequestError("invalid-request", "the Content-Length header is not a number")
-        if int(declared) > limit:
-            raise RequestError("body-too-large", f"the request body is {int(declared)} bytes; "
-                                                 f"the limit is {limit} bytes", 413)
+    if declared is not None and not declared.isdigit():
+        raise RequestError("invalid-request", "the Content-Length header is not a number")
+    too_large = declared is not None and int(declared) > limit
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestError("body-too-large", f"the request body is over the limit of "
-                                                 f"{limit} bytes", 413)
-        chunks.append(chunk)
+    # An oversized body is still read (and dropped), up to a bound, before the 413: a client
+    # still sending when the server answers and closes sees a reset instead of the answer.
+    if not too_large or int(declared) <= DRAIN_FACTOR * limit:
+        async for chunk in request.stream():
+            size += len(chunk)
+            too_large = too_large or size > limit
+            if too_large:
+                if size > DRAIN_FACTOR * limit:
+                    break
+                continue
+            chunks.append(chunk)
+    if too_large:
+        raise RequestError("body-too-large", f"the request body is over the limit of {limit} "
+                                             "bytes", 413)
     raw = b"".join(chunks)
     if not raw.strip():
         raise RequestError("empty-body", "the request has no body; expected a JSON object")
