@@ -230,6 +230,7 @@ BAD_REQUESTS = [
     ("empty body", b"", 400, "empty-body"),
     ("a JSON list", b"[1, 2]", 400, "invalid-request"),
     ("deeply nested", b"[" * 100000 + b"]" * 100000, 400, "malformed-json"),
+    ("NaN", b'{"hook": NaN}', 400, "malformed-json"),
 ]
 
 
@@ -451,3 +452,43 @@ def test_too_many_medications_is_a_clear_400(checker):
     response = small.post(ORDER_SELECT, json=body)
     assert response.status_code == 400
     assert response.json()["message"] == "the request holds 3 distinct medications; the limit is 2"
+
+
+def _paths(obj, path=()):
+    yield path
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _paths(value, path + (key,))
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from _paths(value, path + (i,))
+
+
+ODD_VALUES = [None, 0, -1, 1e308, "", "x", [], {}, [1], {"a": 1}, True, "2026-13-45",
+              {"resourceType": "Bundle"}, {"resourceType": "Observation"}, {"coding": [{}]},
+              [{"resource": None}], {"coding": [{"code": ["N18.4"], "system": {}}]}]
+
+
+def test_requests_with_any_value_swapped_for_an_odd_one_never_get_a_5xx(client):
+    """What EHRs send wrong: any field of the fixtures replaced by a value of another type."""
+    import random
+
+    rng = random.Random(17)
+    requests = [(ORDER_SELECT, fixture("order-select-doxycycline-magnesium-ckd4")),
+                (ORDER_SIGN, fixture("order-sign-magnesium-oxide-levothyroxine-no-egfr")),
+                (PATIENT_VIEW, fixture("patient-view-unrecognised-and-ciprofloxacin"))]
+    statuses = set()
+    for _ in range(400):
+        path, base = rng.choice(requests)
+        body = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 3)):
+            where = rng.choice(list(_paths(body))[1:])
+            target = body
+            for key in where[:-1]:
+                target = target[key]
+            target[where[-1]] = copy.deepcopy(rng.choice(ODD_VALUES))
+        response = client.post(path, json=body)
+        statuses.add(response.status_code)
+        assert response.status_code in (200, 400), (where, response.text)
+        assert "error" in response.json() or "cards" in response.json()
+    assert statuses == {200, 400}

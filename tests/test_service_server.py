@@ -176,3 +176,19 @@ def test_serve_refuses_an_unreadable_key_set(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "--jwt-jwks" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_registers_as_a_typer_command_with_help():
+    import typer
+    from typer.testing import CliRunner
+
+    from interactions.cli.serve import serve
+
+    app = typer.Typer()
+    app.command()(serve)  # how app.py registers it
+    app.command("other")(lambda: None)  # two commands, so `serve` is a subcommand as in app.py
+    result = CliRunner().invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--rules", "--feedback", "--cors-origin", "--jwt-jwks",
+                   "--max-body", "--max-medications"):
+        assert option in result.output

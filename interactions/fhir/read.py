@@ -236,8 +236,17 @@ class FhirReader:
 # -- helpers --------------------------------------------------------------------------------------
 
 def _codings(concept: Any) -> list[dict]:
+    """A concept's codings with only string system/code/display kept (anything else is None),
+    so that what an EHR sends in the wrong type is not read rather than crashing a lookup."""
     found = concept.get("coding") if isinstance(concept, dict) else None
-    return [c for c in found if isinstance(c, dict)] if isinstance(found, list) else []
+    if not isinstance(found, list):
+        return []
+    return [{k: _text(c.get(k)) for k in ("system", "code", "display")}
+            for c in found if isinstance(c, dict)]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _first_code(concept: Any) -> str | None:
@@ -329,7 +338,7 @@ def _dosage_words(dosage: dict, has_strength: bool) -> str:
             words.append(f"{value:g} {word[:-1] if value == 1 and word.endswith('s') else word}")
     repeat = (dosage.get("timing") or {}).get("repeat") if isinstance(dosage.get("timing"), dict) else None
     if isinstance(repeat, dict):
-        freq, period, unit = repeat.get("frequency"), repeat.get("period"), repeat.get("periodUnit")
+        freq, period, unit = repeat.get("frequency"), repeat.get("period"), _text(repeat.get("periodUnit"))
         if isinstance(freq, (int, float)) and isinstance(period, (int, float)) and unit in _PERIOD_DAYS \
                 and freq > 0 and period > 0:
             per_day = freq / (period * _PERIOD_DAYS[unit])
@@ -352,7 +361,7 @@ def _dosage_words(dosage: dict, has_strength: bool) -> str:
 
 def _egfr(resource: dict) -> tuple[str, float, dict] | None:
     """(date, mL/min/1.73 m2, resource) of an eGFR result, or None."""
-    if resource.get("status") not in _OBSERVATION_OK:
+    if _text(resource.get("status")) not in _OBSERVATION_OK:
         return None
     if not any(c.get("system") in (codes.LOINC, None) and c.get("code") in codes.EGFR_LOINC
                for c in _codings(resource.get("code"))):
@@ -374,7 +383,7 @@ def _egfr(resource: dict) -> tuple[str, float, dict] | None:
 
 
 def _pregnancy_status(resource: dict) -> tuple[str, bool] | None:
-    if resource.get("status") not in _OBSERVATION_OK:
+    if _text(resource.get("status")) not in _OBSERVATION_OK:
         return None
     if not any(c.get("code") == codes.PREGNANCY_STATUS_LOINC for c in _codings(resource.get("code"))):
         return None

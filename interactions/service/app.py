@@ -140,7 +140,9 @@ async def _json_body(request: Request, limit: int):
     if not raw.strip():
         raise RequestError("empty-body", "the request has no body; expected a JSON object")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
+    except _NotJson as exc:
+        raise RequestError("malformed-json", f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise RequestError("malformed-json", "the body is not UTF-8 text; expected JSON") from None
     except json.JSONDecodeError as exc:
@@ -148,6 +150,15 @@ async def _json_body(request: Request, limit: int):
                                              f"{exc.lineno}, column {exc.colno}") from None
     except _JSON_DEPTH_ERRORS:
         raise RequestError("malformed-json", "the JSON is nested too deeply") from None
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _no_constant(name: str):
+    """NaN and Infinity are not JSON (RFC 8259), though Python's parser takes them."""
+    raise _NotJson(f"{name} is not a JSON value")
 
 
 def _guard(endpoint):
