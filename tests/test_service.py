@@ -492,3 +492,19 @@ def test_requests_with_any_value_swapped_for_an_odd_one_never_get_a_5xx(client):
         assert response.status_code in (200, 400), (where, response.text)
         assert "error" in response.json() or "cards" in response.json()
     assert statuses == {200, 400}
+
+
+def test_prefetch_under_other_keys_and_dispensed_medicines_are_read(client):
+    """PDDI-CDS test requests name their prefetch keys item1, item2, ... and send
+    MedicationDispense; what matters is what the resources are, not the key."""
+    body = fixture("order-select-doxycycline-magnesium-ckd4")
+    statement = body["prefetch"].pop("medicationStatements")["entry"][0]["resource"]
+    dispense = {"resourceType": "MedicationDispense", "id": "disp-1", "status": "completed",
+                "medicationCodeableConcept": statement["medicationCodeableConcept"]}
+    body["prefetch"] = {f"item{n}": v for n, v in enumerate(body["prefetch"].values(), 1)}
+    body["prefetch"]["item9"] = {"resourceType": "Bundle", "type": "searchset",
+                                 "entry": [{"resource": dispense}]}
+    summaries = [c["summary"] for c in cards(client, ORDER_SELECT, body)]
+    assert summaries == [
+        "Contraindicated: Magnesium citrate in Chronic kidney disease, stage 4 (severe) - avoid",
+        "Major: Doxycycline with Magnesium citrate - separate doses (2 h/6 h)"]

@@ -234,3 +234,15 @@ def test_fhir_json_is_the_detected_issue_bundle(checker):
     assert json.loads(fhir_json(report, source)) == detected_issues_bundle(report, source)
     assert json.loads(fhir_json(checker.check(["acetaminophen"]))) == {
         "resourceType": "Bundle", "type": "collection", "entry": []}
+
+
+def test_dispenses_and_administrations_count_unless_they_did_not_happen(checker):
+    dispense = {"resourceType": "MedicationDispense", "id": "d1", "status": "completed",
+                "medicationCodeableConcept": {"text": "Milk of Magnesia"}}
+    given = {"resourceType": "MedicationAdministration", "id": "a1", "status": "completed",
+             "medicationCodeableConcept": {"text": "magnesium sulfate 2 g"},
+             "dosage": {"route": {"text": "intravenous"}}}
+    not_given = {"resourceType": "MedicationAdministration", "id": "a2", "status": "not-done",
+                 "medicationCodeableConcept": {"text": "ciprofloxacin"}}
+    assert read(checker, dispense, given, not_given).items == [
+        "Milk of Magnesia", "magnesium sulfate 2 g IV"]

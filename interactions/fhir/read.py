@@ -22,11 +22,18 @@ from . import codes
 # Statuses that mean the patient is not (or never was) taking it.
 _STOPPED_REQUEST = frozenset({"cancelled", "completed", "entered-in-error", "stopped", "revoked"})
 _STOPPED_STATEMENT = frozenset({"completed", "entered-in-error", "stopped", "not-taken"})
+_STOPPED = {
+    "MedicationRequest": _STOPPED_REQUEST,
+    "MedicationStatement": _STOPPED_STATEMENT,
+    # A dispense or administration the EHR sends is read as taken unless it did not happen.
+    "MedicationDispense": frozenset({"cancelled", "entered-in-error", "stopped", "declined"}),
+    "MedicationAdministration": frozenset({"not-done", "entered-in-error", "stopped"}),
+}
+MEDICATION_TYPES = frozenset(_STOPPED)
 _INACTIVE_CONDITION = frozenset({"inactive", "resolved", "remission"})
 _REFUTED_CONDITION = frozenset({"refuted", "entered-in-error"})
 _OBSERVATION_OK = frozenset({"final", "amended", "corrected", "preliminary"})
-_READ_TYPES = frozenset({"MedicationRequest", "MedicationStatement", "Condition", "Observation",
-                         "Patient", "Medication", "Bundle"})
+_READ_TYPES = MEDICATION_TYPES | {"Condition", "Observation", "Patient", "Medication", "Bundle"}
 
 
 @dataclass
@@ -124,7 +131,7 @@ class FhirReader:
         for resource in resources:
             kind = resource.get("resourceType")
             out.seen.add(kind)
-            if kind in ("MedicationRequest", "MedicationStatement"):
+            if kind in MEDICATION_TYPES:
                 source = self._medication(resource, medications_by_ref, id(resource) in new_ids)
                 if source is not None:
                     out.medications.append(source)
@@ -164,7 +171,7 @@ class FhirReader:
                     new: bool) -> MedicationSource | None:
         kind = resource["resourceType"]
         status = resource.get("status")
-        stopped = _STOPPED_REQUEST if kind == "MedicationRequest" else _STOPPED_STATEMENT
+        stopped = _STOPPED[kind]
         if isinstance(status, str) and status in stopped and not new:
             return None
         concept = resource.get("medicationCodeableConcept")
@@ -317,6 +324,8 @@ def _first_dosage(resource: dict) -> dict | None:
     dosage = resource.get("dosageInstruction") or resource.get("dosage")
     if isinstance(dosage, list) and dosage and isinstance(dosage[0], dict):
         return dosage[0]
+    if isinstance(dosage, dict):  # MedicationAdministration.dosage: one object; its route counts
+        return {"route": dosage.get("route")}
     return None
 
 

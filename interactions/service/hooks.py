@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..fhir import codes
-from ..fhir.read import FhirInput, FhirReader, resources_of
+from ..fhir.read import MEDICATION_TYPES, FhirInput, FhirReader, resources_of
 
 _EGFR_CODES = ",".join(f"{codes.LOINC}|{code}" for code in codes.EGFR_LOINC)
 
@@ -150,8 +150,9 @@ def _missing(prefetch: dict, record: list[dict], source: FhirInput) -> list[str]
     """What the request did not carry that the check uses."""
     missing = []
     kinds = {r.get("resourceType") for r in record}
-    if not any(prefetch.get(k) is not None for k in MEDICATION_KEYS) \
-            and not kinds & {"MedicationRequest", "MedicationStatement"}:
+    medication_keys = [k for k in prefetch if k in MEDICATION_KEYS or "medication" in k.lower()]
+    if not any(prefetch.get(k) is not None for k in medication_keys) \
+            and not kinds & MEDICATION_TYPES:
         missing.append("medications")
     if prefetch.get("conditions") is None and "Condition" not in kinds:
         missing.append("conditions")
