@@ -246,3 +246,17 @@ def test_dispenses_and_administrations_count_unless_they_did_not_happen(checker)
                  "medicationCodeableConcept": {"text": "ciprofloxacin"}}
     assert read(checker, dispense, given, not_given).items == [
         "Milk of Magnesia", "magnesium sulfate 2 g IV"]
+
+
+def test_stu3_habits_seen_in_pddi_cds_requests_are_tolerated(checker):
+    """clinicalStatus as a bare code and doseQuantity on the Dosage, as in the PDDI-CDS IG's
+    test requests (STU3 shapes)."""
+    stopped = {"resourceType": "Condition", "clinicalStatus": "resolved",
+               "code": {"text": "CKD stage 4"}}
+    active = {"resourceType": "Condition", "clinicalStatus": "active",
+              "verificationStatus": "differential", "code": {"text": "myasthenia gravis"}}
+    mag = statement("magnesium oxide 400 mg", dosage=[{"doseQuantity": {"value": 2, "unit": "tablet"},
+                                                       "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}}}])
+    source = read(checker, stopped, active, mag)
+    assert source.context.conditions == ["myasthenia gravis"]
+    assert source.items == ["magnesium oxide 400 mg 2 tablets 1x daily"]

@@ -257,6 +257,8 @@ def _text(value: Any) -> str | None:
 
 
 def _first_code(concept: Any) -> str | None:
+    if isinstance(concept, str):  # STU3 wrote clinicalStatus and verificationStatus as codes
+        return concept
     for coding in _codings(concept):
         if isinstance(coding.get("code"), str):
             return coding["code"]
@@ -338,7 +340,8 @@ _DOSE_UNITS = {"mg": "mg", "g": "g", "mcg": "mcg", "ug": "mcg", "mmol": "mmol", 
 def _dosage_words(dosage: dict, has_strength: bool) -> str:
     words: list[str] = []
     rates = dosage.get("doseAndRate")
-    quantity = rates[0].get("doseQuantity") if isinstance(rates, list) and rates and isinstance(rates[0], dict) else None
+    quantity = rates[0].get("doseQuantity") if isinstance(rates, list) and rates and isinstance(rates[0], dict) \
+        else dosage.get("doseQuantity")  # STU3 put it on the Dosage itself
     if isinstance(quantity, dict) and isinstance(quantity.get("value"), (int, float)):
         unit = str(quantity.get("code") or quantity.get("unit") or "").strip().lower()
         word = _DOSE_UNITS.get(unit) or _DOSE_UNITS.get(unit.rstrip("s"))
