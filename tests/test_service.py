@@ -16,8 +16,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's note about httpx2 is not ours to act on
     from starlette.testclient import TestClient
 
-from conftest import FIXTURES  # noqa: E402
-from interactions.service import create_app  # noqa: E402
+from conftest import FIXTURES
+
+from interactions.service import create_app
 
 CDS = FIXTURES / "cds"
 ORDER_SELECT = "/cds-services/magnesium-interactions-order-select"

@@ -6,11 +6,16 @@ import datetime as dt
 import json
 
 import pytest
-
 from conftest import FIXTURES
+
 from interactions.errors import InputError
 from interactions.fhir import (
-    FhirReader, check_bundle, detected_issues_bundle, load_bundle, read_bundle, resources_of,
+    FhirReader,
+    check_bundle,
+    detected_issues_bundle,
+    load_bundle,
+    read_bundle,
+    resources_of,
 )
 
 BUNDLE = FIXTURES / "fhir" / "doxycycline-magnesium-ckd4.json"

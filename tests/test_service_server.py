@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("uvicorn")
 pytest.importorskip("starlette")
 
-from conftest import FIXTURES  # noqa: E402
+from conftest import FIXTURES
 
 ORDER_SELECT = "/cds-services/magnesium-interactions-order-select"
 SERVE = "import typer; from interactions.cli.serve import serve; typer.run(serve)"

@@ -14,7 +14,12 @@ from pathlib import Path
 from ..errors import InputError
 from ..models import PatientContext, Report
 from .read import FhirInput, FhirReader, MedicationSource, resources_of
-from .write import detected_issue, detected_issues_bundle, timing_text, unrecognized_outcome
+from .write import (
+    detected_issue,
+    detected_issues_bundle,
+    timing_text,
+    unrecognized_outcome,
+)
 
 
 def load_bundle(path: Path | str) -> dict:
@@ -74,8 +79,17 @@ def fhir_json(report: Report, source: FhirInput | None = None) -> str:
 
 
 __all__ = [
-    "FhirInput", "FhirReader", "MedicationSource", "check_bundle", "combine_context",
-    "detected_issue", "fhir_json",
-    "detected_issues_bundle", "load_bundle", "read_bundle", "resources_of", "timing_text",
+    "FhirInput",
+    "FhirReader",
+    "MedicationSource",
+    "check_bundle",
+    "combine_context",
+    "detected_issue",
+    "detected_issues_bundle",
+    "fhir_json",
+    "load_bundle",
+    "read_bundle",
+    "resources_of",
+    "timing_text",
     "unrecognized_outcome",
 ]

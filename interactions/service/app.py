@@ -111,8 +111,7 @@ def _service(request: Request):
 def _authorise(request: Request, verifier: JwtVerifier | None) -> None:
     if verifier is not None:
         endpoint = str(request.url.replace(query=None, fragment=None))
-        if endpoint.endswith("/feedback"):
-            endpoint = endpoint[: -len("/feedback")]
+        endpoint = endpoint.removesuffix("/feedback")
         verifier.verify(request.headers.get("authorization"), endpoint)
 
 

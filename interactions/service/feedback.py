@@ -101,7 +101,7 @@ class FeedbackStore:
             raise RequestError("invalid-feedback", f"{where}.overrideReason.reason must be a Coding")
         comment = reason.get("userComment")
         rule_id, indicator = self._issued.get(card, (None, None))
-        return (dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), service_id, card,
+        return (dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), service_id, card,
                 rule_id, indicator, outcome, stamp, json.dumps([a["id"] for a in accepted]),
                 _str(coding.get("system")), _str(coding.get("code")), _str(coding.get("display")),
                 _str(comment))
