@@ -509,3 +509,13 @@ def test_prefetch_under_other_keys_and_dispensed_medicines_are_read(client):
     assert summaries == [
         "Contraindicated: Magnesium citrate in Chronic kidney disease, stage 4 (severe) - avoid",
         "Major: Doxycycline with Magnesium citrate - separate doses (2 h/6 h)"]
+
+
+def test_patient_view_without_prefetch_says_nothing_could_be_checked(client):
+    body = {"hook": "patient-view", "hookInstance": "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0",
+            "fhirServer": "https://fhir.example.org/r4", "context": {"patientId": "p1", "userId": "Practitioner/1"}}
+    [card] = cards(client, PATIENT_VIEW, body)
+    assert card["indicator"] == "warning"
+    assert "**No medication list** was sent" in card["detail"]
+    body["prefetch"] = {"medicationStatements": {"resourceType": "Bundle", "type": "searchset", "entry": []}}
+    assert cards(client, PATIENT_VIEW, body) == []
