@@ -519,3 +519,8 @@ def test_patient_view_without_prefetch_says_nothing_could_be_checked(client):
     assert "**No medication list** was sent" in card["detail"]
     body["prefetch"] = {"medicationStatements": {"resourceType": "Bundle", "type": "searchset", "entry": []}}
     assert cards(client, PATIENT_VIEW, body) == []
+
+
+def test_answers_carry_the_time_spent_in_the_service(client):
+    response = client.post(ORDER_SELECT, json=fixture("order-select-nothing-found"))
+    assert response.headers["server-timing"].startswith("app;dur=")
