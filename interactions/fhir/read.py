@@ -13,7 +13,8 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from ..errors import InputError
 from ..models import PatientContext
@@ -108,6 +109,14 @@ def resources_of(bundle: Any, where: str = "bundle") -> list[dict]:
     return found
 
 
+class _Known(NamedTuple):
+    recognised: bool
+    id: str | None
+    kind: str | None
+    has_strength: bool
+    unparsed: bool
+
+
 class FhirReader:
     """Reads resources into checker items and a PatientContext.
 
@@ -118,6 +127,14 @@ class FhirReader:
     def __init__(self, resolver, today: dt.date | None = None):
         self.resolver = resolver
         self.today = today
+        # The same names come in every request of a service: what a name resolves to is kept
+        # (as a small immutable summary; the resolver's entries are not ours to share).
+        self._known = lru_cache(maxsize=32768)(self._identify)
+
+    def _identify(self, text: str) -> _Known:
+        entry = self.resolver.identify(text)
+        return _Known(entry.recognised, entry.id, entry.kind, entry.strength is not None,
+                      bool(entry.unparsed))
 
     def read(self, resources: Iterable[dict], new: Iterable[dict] = ()) -> FhirInput:
         resources = list(resources)
@@ -189,7 +206,7 @@ class FhirReader:
     def _medication_text(self, concept: dict | None, kind: str, resource: dict) -> str:
         names = _concept_names(concept, codes.MEDICATION_CODE_SYSTEMS)
         for name in names:
-            if self.resolver.identify(name).recognised:
+            if self._known(name).recognised:
                 return name
         words = _concept_names(concept, frozenset())
         if words:
@@ -204,14 +221,14 @@ class FhirReader:
         same way (otherwise the text alone: a word it does not know would hide the drug)."""
         if dosage is None:
             return text
-        base = self.resolver.identify(text)
+        base = self._known(text)
         if not base.recognised:
             return text
-        extra = _dosage_words(dosage, has_strength=base.strength is not None)
+        extra = _dosage_words(dosage, has_strength=base.has_strength)
         if not extra:
             return text
         fuller = f"{text} {extra}"
-        entry = self.resolver.identify(fuller)
+        entry = self._known(fuller)
         return fuller if entry.recognised and entry.id == base.id and not entry.unparsed else text
 
     # -- conditions ----------------------------------------------------------------------------
@@ -231,7 +248,7 @@ class FhirReader:
                     names.insert(0, codes.SNOMED_TO_ICD10[coding["code"]])
         names += [_without_semantic_tag(n) for n in names if _without_semantic_tag(n) != n]
         for name in names:
-            entry = self.resolver.identify(name)
+            entry = self._known(name)
             if entry.recognised and entry.kind == "condition":
                 return ConditionSource(text=name, reference=_reference(resource))
         words = _concept_names(concept, frozenset()) or names

@@ -47,9 +47,9 @@ def cards_for(report: Report, gathered: Gathered, hook: str, hook_instance: str,
         # A condition or dose finding on an item the new order interacts with bears on the
         # decision ("separate doses" may rather be "stop the magnesium"): shown with it.
         implicated = {r.input for f in shown for r in (f.subject, f.object) if r is not None}
-        shown += [f for f in report.findings if f not in shown and f.object is None
-                  and f.subject.input in implicated]
-        shown.sort(key=report.findings.index)
+        taken = {id(f) for f in shown}
+        shown = [f for f in report.findings if id(f) in taken
+                 or (f.object is None and f.subject.input in implicated)]
     cards = []
     for finding in shown:
         cards.append(finding_card(finding, gathered, hook_instance))
