@@ -265,3 +265,17 @@ def test_stu3_habits_seen_in_pddi_cds_requests_are_tolerated(checker):
     source = read(checker, stopped, active, mag)
     assert source.context.conditions == ["myasthenia gravis"]
     assert source.items == ["magnesium oxide 400 mg 2 tablets 1x daily"]
+
+
+@pytest.mark.parametrize("snomed,node", [
+    ("709044004", "chronic-kidney-disease"), ("431855005", "ckd-stage-1"), ("431856006", "ckd-stage-2"),
+    ("433144002", "ckd-stage-3"), ("700378005", "ckd-stage-3a"), ("700379002", "ckd-stage-3b"),
+    ("431857002", "ckd-stage-4"), ("433146000", "ckd-stage-5"), ("46177005", "ckd-stage-5"),
+    ("14669001", "acute-kidney-injury"), ("91637004", "myasthenia-gravis"),
+    ("233917008", "heart-block"), ("81060008", "bowel-obstruction"), ("77386006", "pregnancy"),
+])
+def test_every_mapped_snomed_code_reaches_its_condition(checker, snomed, node):
+    condition = {"resourceType": "Condition", "code": {"coding": [
+        {"system": "http://snomed.info/sct", "code": snomed}]}}
+    [text] = read(checker, condition).context.conditions
+    assert checker.resolver.resolve(text).id == node

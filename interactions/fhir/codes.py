@@ -1,7 +1,7 @@
 """The FHIR code systems and codes the reader and writer use, in one place for review.
 
-Every code here is one whose meaning was checked against its code system's own display name
-(LOINC, SNOMED CT, HL7 v3 ActCode); anything not listed is read by its display text instead.
+Every code here was checked against its display name as published uses give it (LOINC, SNOMED
+CT, HL7 v3 ActCode); a code not listed is read by its display text instead, never guessed.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ SNOMED_TO_ICD10 = {
     "431857002": "N18.4",   # Chronic kidney disease stage 4
     "433146000": "N18.5",   # Chronic kidney disease stage 5
     "46177005": "N18.6",    # End-stage renal disease
+    "14669001": "N17",      # Acute renal failure syndrome (acute kidney injury)
     "91637004": "G70.0",    # Myasthenia gravis
     "233917008": "I44",     # Atrioventricular block
     "81060008": "K56.609",  # Intestinal obstruction
