@@ -29,44 +29,102 @@ from pathlib import Path
 
 PATH = "/cds-services/magnesium-interactions-order-select"
 SERVE = "import typer; from interactions.cli.serve import serve; typer.run(serve)"
-HARD_LIMIT_SECONDS = 300
-APP_MS: list[float] = []  # Server-Timing of each answered request: time inside the service  # the whole run stops by itself after this, whatever happens
+HARD_LIMIT_SECONDS = 300  # the whole run stops by itself after this, whatever happens
+APP_MS: list[float] = []  # Server-Timing of each answered request: time inside the service
 
 MEDICATIONS = [
-    ("MedicationStatement", "magnesium citrate 400 mg"), ("MedicationRequest", "Levothyroxine Sodium 0.075 MG Oral Tablet"),
-    ("MedicationRequest", "Furosemide 40 MG Oral Tablet"), ("MedicationRequest", "Lisinopril 10 MG Oral Tablet"),
-    ("MedicationRequest", "alendronate 70 mg weekly"), ("MedicationRequest", "omeprazole 20 mg"),
-    ("MedicationRequest", "atorvastatin 40 mg"), ("MedicationRequest", "metformin 500 mg BID"),
+    ("MedicationStatement", "magnesium citrate 400 mg"),
+    ("MedicationRequest", "Levothyroxine Sodium 0.075 MG Oral Tablet"),
+    ("MedicationRequest", "Furosemide 40 MG Oral Tablet"),
+    ("MedicationRequest", "Lisinopril 10 MG Oral Tablet"),
+    ("MedicationRequest", "alendronate 70 mg weekly"),
+    ("MedicationRequest", "omeprazole 20 mg"),
+    ("MedicationRequest", "atorvastatin 40 mg"),
+    ("MedicationRequest", "metformin 500 mg BID"),
     ("MedicationStatement", "Maalox"),
 ]
 
 
 def order_select(n_records: int = 9) -> dict:
-    draft = {"resourceType": "MedicationRequest", "id": "draft-1", "status": "draft", "intent": "order",
-             "medicationCodeableConcept": {"coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm",
-                                                       "code": "1649988", "display": "doxycycline hyclate 100 MG Oral Capsule"}]},
-             "dosageInstruction": [{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}}]}
-    record = [{"resource": {"resourceType": kind, "id": f"m{i}", "status": "active",
-                            "medicationCodeableConcept": {"text": text}}}
-              for i, (kind, text) in enumerate(MEDICATIONS[:n_records])]
+    draft = {
+        "resourceType": "MedicationRequest",
+        "id": "draft-1",
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "1649988",
+                    "display": "doxycycline hyclate 100 MG Oral Capsule",
+                }
+            ]
+        },
+        "dosageInstruction": [{"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}}}],
+    }
+    record = [
+        {
+            "resource": {
+                "resourceType": kind,
+                "id": f"m{i}",
+                "status": "active",
+                "medicationCodeableConcept": {"text": text},
+            }
+        }
+        for i, (kind, text) in enumerate(MEDICATIONS[:n_records])
+    ]
     return {
-        "hookInstance": "b3d5f8a2-1c4e-4f6a-9b0d-2e7c8a1f3d55", "hook": "order-select",
-        "context": {"userId": "Practitioner/1", "patientId": "p1", "selections": ["MedicationRequest/draft-1"],
-                    "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}},
+        "hookInstance": "b3d5f8a2-1c4e-4f6a-9b0d-2e7c8a1f3d55",
+        "hook": "order-select",
+        "context": {
+            "userId": "Practitioner/1",
+            "patientId": "p1",
+            "selections": ["MedicationRequest/draft-1"],
+            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]},
+        },
         "prefetch": {
             "patient": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1950-01-01"},
-            "medicationRequests": {"resourceType": "Bundle", "type": "searchset",
-                                   "entry": [e for e in record if e["resource"]["resourceType"] == "MedicationRequest"]},
-            "medicationStatements": {"resourceType": "Bundle", "type": "searchset",
-                                     "entry": [e for e in record if e["resource"]["resourceType"] == "MedicationStatement"]},
-            "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [
-                {"resource": {"resourceType": "Condition", "id": "c1", "code": {"coding": [
-                    {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "N18.32"}]}}}]},
-            "egfr": {"resourceType": "Bundle", "type": "searchset", "entry": [
-                {"resource": {"resourceType": "Observation", "id": "o1", "status": "final",
-                              "code": {"coding": [{"system": "http://loinc.org", "code": "98979-8"}]},
-                              "effectiveDateTime": "2026-11-01",
-                              "valueQuantity": {"value": 38, "code": "mL/min/{1.73_m2}"}}}]},
+            "medicationRequests": {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [e for e in record if e["resource"]["resourceType"] == "MedicationRequest"],
+            },
+            "medicationStatements": {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [e for e in record if e["resource"]["resourceType"] == "MedicationStatement"],
+            },
+            "conditions": {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [
+                    {
+                        "resource": {
+                            "resourceType": "Condition",
+                            "id": "c1",
+                            "code": {
+                                "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "N18.32"}]
+                            },
+                        }
+                    }
+                ],
+            },
+            "egfr": {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "entry": [
+                    {
+                        "resource": {
+                            "resourceType": "Observation",
+                            "id": "o1",
+                            "status": "final",
+                            "code": {"coding": [{"system": "http://loinc.org", "code": "98979-8"}]},
+                            "effectiveDateTime": "2026-11-01",
+                            "valueQuantity": {"value": 38, "code": "mL/min/{1.73_m2}"},
+                        }
+                    }
+                ],
+            },
         },
     }
 
@@ -110,7 +168,7 @@ class Client:
                 data = response.read()
                 timing = response.getheader("server-timing", "")
                 if timing.startswith("app;dur="):
-                    self.app_ms.append(float(timing[len("app;dur="):]))
+                    self.app_ms.append(float(timing[len("app;dur=") :]))
                 if response.getheader("connection", "").lower() == "close":
                     self.conn.close()
                 return response.status, data
@@ -203,9 +261,21 @@ def main() -> int:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     tmp = tempfile.mkdtemp(prefix="service-bench-")
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, "--host", "127.0.0.1", "--port", str(port),
-                             "--feedback", os.path.join(tmp, "feedback.sqlite3")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SERVE,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--feedback",
+            os.path.join(tmp, "feedback.sqlite3"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def give_up():
         print(f"stopped: over {HARD_LIMIT_SECONDS} s", file=sys.stderr)
@@ -233,16 +303,21 @@ def main() -> int:
         for _ in range(200):  # warm-up: resolver caches, first-call costs
             Client(port).post(body)
 
-        print(f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
-              "(client and server share them)")
+        print(
+            f"load average before the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores "
+            "(client and server share them)"
+        )
         APP_MS.clear()
         took = sorted(latency(port, body, args.rate, args.seconds))
         q = statistics.quantiles(took, n=100)
         inside = statistics.quantiles(sorted(APP_MS), n=100)
-        print(f"latency at {args.rate:g} req/s for {args.seconds:g} s ({len(took)} requests, 4 connections): "
-              f"p50 {q[49]:.1f} ms, p90 {q[89]:.1f} ms, p99 {q[98]:.1f} ms, max {took[-1]:.1f} ms")
-        print(f"  of which inside the service (Server-Timing): p50 {inside[49]:.1f} ms, "
-              f"p99 {inside[98]:.1f} ms")
+        print(
+            f"latency at {args.rate:g} req/s for {args.seconds:g} s ({len(took)} requests, 4 connections): "
+            f"p50 {q[49]:.1f} ms, p90 {q[89]:.1f} ms, p99 {q[98]:.1f} ms, max {took[-1]:.1f} ms"
+        )
+        print(
+            f"  of which inside the service (Server-Timing): p50 {inside[49]:.1f} ms, p99 {inside[98]:.1f} ms"
+        )
         print(f"throughput, 4 connections back to back for 5 s: {throughput(port, body, 5.0):.0f} req/s")
 
         before = rss_kib(proc.pid)
@@ -253,8 +328,10 @@ def main() -> int:
         for key, n in sorted(found.items(), key=str):
             print(f"  {n:6d}  {key}")
         alive = Client(port).post(body)[0]
-        print(f"server RSS before/after the malformed phase: {before / 1024:.1f} / {after / 1024:.1f} MiB; "
-              f"a good request afterwards: {alive}")
+        print(
+            f"server RSS before/after the malformed phase: {before / 1024:.1f} / {after / 1024:.1f} MiB; "
+            f"a good request afterwards: {alive}"
+        )
         return 0 if fives == 0 and alive == 200 else 1
     finally:
         proc.terminate()

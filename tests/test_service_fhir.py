@@ -161,7 +161,7 @@ def test_a_medication_with_no_name_is_not_dropped(checker):
                  {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "999999"}]}}
     empty = {"resourceType": "MedicationStatement", "id": "s9", "status": "active"}
     items = read(checker, coded, empty).items
-    assert items == ["MedicationRequest code 999999", "MedicationStatement/s9 (no medication name or code)"]
+    assert items == ["MedicationRequest code 999999", "MedicationStatement s9 (no medication name or code)"]
     report = checker.check(items)
     assert [u.input for u in report.unrecognized] == items
 

@@ -16,7 +16,7 @@ import typer
 
 from ..errors import InteractionsError
 from ..notice import NOTICE
-from . import browse_commands, check_commands, plan_command, rules_commands, screen_command
+from . import browse_commands, check_commands, plan_command, rules_commands, screen_command, serve
 from .common import err, state
 
 # polars allocates through jemalloc, whose default of several arenas per core lets each of
@@ -55,6 +55,7 @@ app.command()(check_commands.explain)
 app.command("plan")(plan_command.plan_command)
 app.command()(browse_commands.lookup)
 app.command()(screen_command.screen)
+app.command()(serve.serve)
 rules_app.command("validate")(rules_commands.rules_validate)
 rules_app.command("list")(rules_commands.rules_list)
 rules_app.command("show")(rules_commands.rules_show)

@@ -25,36 +25,43 @@ EGFR_LOINC = {
     "48643-1": "GFR/1.73 sq M.predicted among blacks in Serum, Plasma or Blood (MDRD)",
     "62238-1": "GFR/1.73 sq M.predicted in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI)",
     "98979-8": "GFR/1.73 sq M.predicted in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI 2021)",
-    "98980-6": "GFR/1.73 sq M.predicted in Serum, Plasma or Blood by Creatinine and Cystatin C-based formula (CKD-EPI 2021)",
+    "98980-6": "GFR/1.73 sq M.predicted in Serum, Plasma or Blood by Creatinine and Cystatin C-based formula (CKD-EPI 2021)",  # noqa: E501 (an official title / query)
     "69405-9": "GFR/1.73 sq M.predicted in Serum, Plasma or Blood",
 }
 # UCUM units an eGFR comes in, and the factor to mL/min/1.73 m2.
 EGFR_UNITS = {
-    "ml/min/{1.73_m2}": 1.0, "ml/min/1.73m2": 1.0, "ml/min/1.73 m2": 1.0, "ml/min/1.73_m2": 1.0,
-    "ml/min/{1.73m2}": 1.0, "ml/min/1.73m^2": 1.0, "ml/min/1.73 m^2": 1.0, "ml/min": 1.0,
-    "ml/s/{1.73_m2}": 60.0, "ml/s/1.73m2": 60.0,
+    "ml/min/{1.73_m2}": 1.0,
+    "ml/min/1.73m2": 1.0,
+    "ml/min/1.73 m2": 1.0,
+    "ml/min/1.73_m2": 1.0,
+    "ml/min/{1.73m2}": 1.0,
+    "ml/min/1.73m^2": 1.0,
+    "ml/min/1.73 m^2": 1.0,
+    "ml/min": 1.0,
+    "ml/s/{1.73_m2}": 60.0,
+    "ml/s/1.73m2": 60.0,
 }
 
-PREGNANCY_STATUS_LOINC = "82810-3"          # Pregnancy status
-SNOMED_PREGNANT = frozenset({"77386006"})    # Pregnant (finding)
+PREGNANCY_STATUS_LOINC = "82810-3"  # Pregnancy status
+SNOMED_PREGNANT = frozenset({"77386006"})  # Pregnant (finding)
 SNOMED_NOT_PREGNANT = frozenset({"60001007"})  # Not pregnant (finding)
 
 # SNOMED CT disorders the rules speak of, mapped to the ICD-10-CM code the vocabulary lists.
 SNOMED_TO_ICD10 = {
-    "709044004": "N18.9",   # Chronic kidney disease (disorder)
-    "431855005": "N18.1",   # Chronic kidney disease stage 1
-    "431856006": "N18.2",   # Chronic kidney disease stage 2
-    "433144002": "N18.3",   # Chronic kidney disease stage 3
+    "709044004": "N18.9",  # Chronic kidney disease (disorder)
+    "431855005": "N18.1",  # Chronic kidney disease stage 1
+    "431856006": "N18.2",  # Chronic kidney disease stage 2
+    "433144002": "N18.3",  # Chronic kidney disease stage 3
     "700378005": "N18.31",  # Chronic kidney disease stage 3a
     "700379002": "N18.32",  # Chronic kidney disease stage 3b
-    "431857002": "N18.4",   # Chronic kidney disease stage 4
-    "433146000": "N18.5",   # Chronic kidney disease stage 5
-    "46177005": "N18.6",    # End-stage renal disease
-    "14669001": "N17",      # Acute renal failure syndrome (acute kidney injury)
-    "91637004": "G70.0",    # Myasthenia gravis
-    "233917008": "I44",     # Atrioventricular block
+    "431857002": "N18.4",  # Chronic kidney disease stage 4
+    "433146000": "N18.5",  # Chronic kidney disease stage 5
+    "46177005": "N18.6",  # End-stage renal disease
+    "14669001": "N17",  # Acute renal failure syndrome (acute kidney injury)
+    "91637004": "G70.0",  # Myasthenia gravis
+    "233917008": "I44",  # Atrioventricular block
     "81060008": "K56.609",  # Intestinal obstruction
-    "77386006": "Z33.1",    # Pregnant
+    "77386006": "Z33.1",  # Pregnant
 }
 
 # SNOMED CT routes that matter: intravenous magnesium has rules of its own.
@@ -69,7 +76,8 @@ ISSUE_CATEGORY = {
 }
 
 # Every resource type of FHIR R4 (4.0.1): a resourceType outside this list is not FHIR R4.
-R4_RESOURCE_TYPES = frozenset("""
+R4_RESOURCE_TYPES = frozenset(
+    """
 Account ActivityDefinition AdverseEvent AllergyIntolerance Appointment AppointmentResponse
 AuditEvent Basic Binary BiologicallyDerivedProduct BodyStructure Bundle CapabilityStatement
 CarePlan CareTeam CatalogEntry ChargeItem ChargeItemDefinition Claim ClaimResponse
@@ -96,4 +104,8 @@ SpecimenDefinition StructureDefinition StructureMap Subscription Substance Subst
 SubstancePolymer SubstanceProtein SubstanceReferenceInformation SubstanceSourceMaterial
 SubstanceSpecification SupplyDelivery SupplyRequest Task TerminologyCapabilities TestReport
 TestScript ValueSet VerificationResult VisionPrescription
-""".split())
+""".split()
+)
+
+# Observation statuses whose value is used (an eGFR is read as soon as the EHR shows it).
+OBSERVATION_OK = frozenset({"final", "amended", "corrected", "preliminary"})

@@ -26,7 +26,9 @@ def timing_text(finding: Finding) -> str:
     gap = finding.separation
     if gap is None:
         if finding.action == "avoid":
-            return f"No dose separation avoids this: the sources give no safe gap between {subject} and {other}."
+            return (
+                f"No dose separation avoids this: the sources give no safe gap between {subject} and {other}."
+            )
         return ""
     before, after = gap.drug_before_hours, gap.drug_after_hours
     if before is not None and after is not None:
@@ -38,12 +40,18 @@ def timing_text(finding: Finding) -> str:
 
 def finding_key(finding: Finding) -> str:
     other = finding.object or finding.condition
-    return "|".join((finding.rule_id, finding.subject.id, finding.subject.input,
-                     other.id if other else "", other.input if other else ""))
+    return "|".join(
+        (
+            finding.rule_id,
+            finding.subject.id,
+            finding.subject.input,
+            other.id if other else "",
+            other.input if other else "",
+        )
+    )
 
 
-def detected_issue(finding: Finding, source: FhirInput | None = None,
-                   patient: str | None = None) -> dict:
+def detected_issue(finding: Finding, source: FhirInput | None = None, patient: str | None = None) -> dict:
     """One finding as a DetectedIssue resource (R4)."""
     code, display = codes.ISSUE_CATEGORY[finding.kind]
     implicated = []
@@ -52,8 +60,7 @@ def detected_issue(finding: Finding, source: FhirInput | None = None,
             continue
         matches = source.sources_for(ref.input) if source else []
         if matches and matches[0].reference:
-            implicated += [{"reference": m.reference, "display": ref.input} for m in matches
-                           if m.reference]
+            implicated += [{"reference": m.reference, "display": ref.input} for m in matches if m.reference]
         else:
             implicated.append({"display": ref.input})
     mitigation_text = " ".join(t for t in (finding.management, timing_text(finding)) if t)
@@ -61,16 +68,26 @@ def detected_issue(finding: Finding, source: FhirInput | None = None,
         "resourceType": "DetectedIssue",
         "id": str(uuid.uuid5(_NAMESPACE, finding_key(finding))),
         "status": "preliminary",
-        "code": {"coding": [{"system": codes.ACT_CODE, "code": code, "display": display}],
-                 "text": finding.kind},
+        "code": {
+            "coding": [{"system": codes.ACT_CODE, "code": code, "display": display}],
+            "text": finding.kind,
+        },
         "severity": ISSUE_SEVERITY[finding.severity],
         "implicated": implicated,
         "detail": f"{finding.message} Mechanism: {finding.mechanism}",
         "mitigation": [{"action": {"text": mitigation_text}}],
-        "evidence": [{"code": [{"text": f"evidence: {finding.evidence}; severity: "
-                                        f"{finding.severity}; action: {finding.action}; "
-                                        f"rule: {finding.rule_id}"}],
-                      "detail": [{"display": _cite(r)} for r in finding.references]}],
+        "evidence": [
+            {
+                "code": [
+                    {
+                        "text": f"evidence: {finding.evidence}; severity: "
+                        f"{finding.severity}; action: {finding.action}; "
+                        f"rule: {finding.rule_id}"
+                    }
+                ],
+                "detail": [{"display": _cite(r)} for r in finding.references],
+            }
+        ],
     }
     if patient:
         issue["patient"] = {"reference": patient}
@@ -82,8 +99,10 @@ def detected_issue(finding: Finding, source: FhirInput | None = None,
 def detected_issues_bundle(report: Report, source: FhirInput | None = None) -> dict:
     """Every finding of a report as a collection Bundle of DetectedIssue resources."""
     patient = source.patient_reference if source else None
-    entries = [{"fullUrl": f"urn:uuid:{issue['id']}", "resource": issue}
-               for issue in (detected_issue(f, source, patient) for f in report.findings)]
+    entries = [
+        {"fullUrl": f"urn:uuid:{issue['id']}", "resource": issue}
+        for issue in (detected_issue(f, source, patient) for f in report.findings)
+    ]
     outcome = unrecognized_outcome(report)
     if outcome is not None:
         entries.append({"fullUrl": f"urn:uuid:{uuid.uuid4()}", "resource": outcome})
@@ -102,7 +121,12 @@ def unrecognized_outcome(report: Report) -> dict | None:
     issues = []
     for item in report.unrecognized:
         hint = f" Did you mean: {', '.join(item.suggestions)}?" if item.suggestions else ""
-        issues.append({"severity": "warning", "code": "not-found",
-                       "diagnostics": f"{item.input!r} is not recognised and was not checked for "
-                                      f"magnesium interactions.{hint}"})
+        issues.append(
+            {
+                "severity": "warning",
+                "code": "not-found",
+                "diagnostics": f"{item.input!r} is not recognised and was not checked for "
+                f"magnesium interactions.{hint}",
+            }
+        )
     return {"resourceType": "OperationOutcome", "issue": issues}

@@ -19,11 +19,11 @@ _EGFR_CODES = ",".join(f"{codes.LOINC}|{code}" for code in codes.EGFR_LOINC)
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "medicationRequests": "MedicationRequest?patient={{context.patientId}}&status=active,on-hold",
-    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active,intended,on-hold",
+    "medicationStatements": "MedicationStatement?patient={{context.patientId}}&status=active,intended,on-hold",  # noqa: E501 (an official title / query)
     "conditions": "Condition?patient={{context.patientId}}&clinical-status=active,recurrence,relapse",
     "egfr": f"Observation?patient={{{{context.patientId}}}}&code={_EGFR_CODES}&_sort=-date&_count=1",
     "pregnancy": f"Observation?patient={{{{context.patientId}}}}&code={codes.LOINC}|"
-                 f"{codes.PREGNANCY_STATUS_LOINC}&_sort=-date&_count=1",
+    f"{codes.PREGNANCY_STATUS_LOINC}&_sort=-date&_count=1",
 }
 MEDICATION_KEYS = ("medicationRequests", "medicationStatements")
 
@@ -36,25 +36,42 @@ class Service:
     description: str
 
     def discovery(self) -> dict:
-        return {"hook": self.hook, "title": self.title, "description": self.description,
-                "id": self.id, "prefetch": dict(PREFETCH)}
+        return {
+            "hook": self.hook,
+            "title": self.title,
+            "description": self.description,
+            "id": self.id,
+            "prefetch": dict(PREFETCH),
+        }
 
 
-SERVICES = {s.id: s for s in (
-    Service("magnesium-interactions-order-select", "order-select",
+SERVICES = {
+    s.id: s
+    for s in (
+        Service(
+            "magnesium-interactions-order-select",
+            "order-select",
             "Oral magnesium interaction check (order select)",
             "Checks a medication being ordered against the patient's oral magnesium "
             "(supplements, antacids, laxatives), other medicines and conditions such as CKD, "
-            "with the dose timing that avoids each interaction and its public source."),
-    Service("magnesium-interactions-order-sign", "order-sign",
+            "with the dose timing that avoids each interaction and its public source.",
+        ),
+        Service(
+            "magnesium-interactions-order-sign",
+            "order-sign",
             "Oral magnesium interaction check (order sign)",
             "Checks the orders about to be signed against the patient's oral magnesium, other "
-            "medicines, kidney function and conditions, with timing and sources."),
-    Service("magnesium-interactions-patient-view", "patient-view",
+            "medicines, kidney function and conditions, with timing and sources.",
+        ),
+        Service(
+            "magnesium-interactions-patient-view",
+            "patient-view",
             "Oral magnesium interaction review (patient view)",
             "Reviews the patient's active medicines for interactions with oral magnesium and for "
-            "magnesium in kidney impairment, with timing and sources."),
-)}
+            "magnesium in kidney impairment, with timing and sources.",
+        ),
+    )
+}
 
 
 def discovery() -> dict:
@@ -76,6 +93,25 @@ class Gathered:
     missing: list[str] = field(default_factory=list)
 
 
+def _drafts(service: Service, context: dict) -> tuple[list[dict], list[dict]]:
+    """The draft orders of an order hook, and those of them that are new (the selected ones)."""
+    if service.hook not in ("order-select", "order-sign"):
+        return [], []
+    if "draftOrders" not in context:
+        raise RequestError(
+            "missing-context", f"context.draftOrders is required for the {service.hook!r} hook"
+        )
+    drafts = _resources(context["draftOrders"], "context.draftOrders")
+    selections = context.get("selections")
+    if service.hook == "order-select" and isinstance(selections, list) and selections:
+        chosen = {s for s in selections if isinstance(s, str)}
+        picked = [r for r in drafts if _ref(r) in chosen or r.get("_fullUrl") in chosen]
+        # Selections that name no draft order cannot narrow anything: check every draft rather
+        # than none.
+        return drafts, picked or list(drafts)
+    return drafts, list(drafts)
+
+
 def gather(service: Service, body: Any, reader: FhirReader) -> Gathered:
     """Validate a hook request against the spec and read its FHIR content."""
     if not isinstance(body, dict):
@@ -84,38 +120,22 @@ def gather(service: Service, body: Any, reader: FhirReader) -> Gathered:
     if not isinstance(hook, str) or not hook:
         raise RequestError("missing-hook", "the request has no 'hook'")
     if hook != service.hook:
-        raise RequestError("wrong-hook", f"service {service.id!r} answers the {service.hook!r} "
-                                         f"hook, not {hook!r}")
+        raise RequestError(
+            "wrong-hook", f"service {service.id!r} answers the {service.hook!r} hook, not {hook!r}"
+        )
     if not isinstance(body.get("hookInstance"), str) or not body["hookInstance"]:
         raise RequestError("missing-hook-instance", "the request has no 'hookInstance' (a UUID)")
     context = body.get("context")
     if not isinstance(context, dict):
         raise RequestError("missing-context", "the request has no 'context' object")
     if not isinstance(context.get("patientId"), str) or not context["patientId"]:
-        raise RequestError("missing-context", "context.patientId is required for the "
-                                              f"{service.hook!r} hook")
+        raise RequestError("missing-context", f"context.patientId is required for the {service.hook!r} hook")
     prefetch = body.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
         raise RequestError("invalid-prefetch", "'prefetch' must be an object of FHIR resources")
     prefetch = prefetch or {}
 
-    drafts: list[dict] = []
-    if service.hook in ("order-select", "order-sign"):
-        if "draftOrders" not in context:
-            raise RequestError("missing-context",
-                               f"context.draftOrders is required for the {service.hook!r} hook")
-        drafts = _resources(context["draftOrders"], "context.draftOrders")
-        selections = context.get("selections")
-        new = list(drafts)
-        if service.hook == "order-select" and isinstance(selections, list) and selections:
-            chosen = {s for s in selections if isinstance(s, str)}
-            picked = [r for r in drafts if _ref(r) in chosen or r.get("_fullUrl") in chosen]
-            # Selections that name no draft order cannot narrow anything: check every draft
-            # rather than none.
-            new = picked or new
-    else:
-        new = []
-
+    drafts, new = _drafts(service, context)
     record: list[dict] = []
     for key, value in prefetch.items():
         if value is None:
@@ -126,8 +146,9 @@ def gather(service: Service, body: Any, reader: FhirReader) -> Gathered:
     draft_refs, draft_ids = {_ref(r) for r in drafts} - {None}, {id(r) for r in drafts}
     resources = [r for r in resources if id(r) in draft_ids or _ref(r) not in draft_refs]
     source = reader.read(resources, new=new)
-    return Gathered(source=source, new_refs={_ref(r) for r in new if _ref(r)},
-                    missing=_missing(prefetch, record, source))
+    return Gathered(
+        source=source, new_refs={_ref(r) for r in new if _ref(r)}, missing=_missing(prefetch, record, source)
+    )
 
 
 def _resources(value: Any, where: str) -> list[dict]:
@@ -151,8 +172,7 @@ def _missing(prefetch: dict, record: list[dict], source: FhirInput) -> list[str]
     missing = []
     kinds = {r.get("resourceType") for r in record}
     medication_keys = [k for k in prefetch if k in MEDICATION_KEYS or "medication" in k.lower()]
-    if not any(prefetch.get(k) is not None for k in medication_keys) \
-            and not kinds & MEDICATION_TYPES:
+    if not any(prefetch.get(k) is not None for k in medication_keys) and not kinds & MEDICATION_TYPES:
         missing.append("medications")
     if prefetch.get("conditions") is None and "Condition" not in kinds:
         missing.append("conditions")
