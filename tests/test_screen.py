@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from interactions import files
 from interactions.errors import InputError
 from interactions.models import PatientContext
 from interactions.screen import (
@@ -490,7 +491,7 @@ def test_an_all_clear_file_exits_zero(tmp_path):
 
 
 def test_output_reaches_the_os_in_small_writes_and_arrives_whole():
-    """Large writes go out in slices no bigger than the buffer (see tabular.WRITE_BYTES), in
+    """Large writes go out in slices no bigger than the buffer (see files.WRITE_BYTES), in
     order, even when the OS takes less than it is given."""
 
     class Raw(io.RawIOBase):
@@ -507,7 +508,7 @@ def test_output_reaches_the_os_in_small_writes_and_arrives_whole():
             return taken
 
     raw = Raw()
-    out = tabular.SmallWrites(raw, 16)
+    out = files.SmallWrites(raw, 16)
     pieces = [b"head,er\n", bytes(range(200)), b"x" * 16, b"tail"]
     for piece in pieces:
         assert out.write(piece) == len(piece)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import InputError
+from ..files import AtomicOutput
 from .blocks import Block, Progress, cut_blocks
 from .formats import (
     FINDING_COLUMNS,
@@ -25,7 +26,7 @@ from .formats import (
 )
 from .long import unsorted_error
 from .options import ScreenOptions
-from .tabular import AtomicOutput, Layout, detect_layout, open_input, read_header
+from .tabular import Layout, detect_layout, open_input, read_header
 from .workers import REJECTS_SHOWN, BlockResult, Counts, results
 
 __all__ = ["ScreenOptions", "ScreenResult", "screen_file"]
