@@ -83,10 +83,10 @@ class Checker:
             else:
                 unknown.append(Unrecognized(input=text, suggestions=self._condition_suggestions(text)))
         if context.egfr is not None:
-            bands = [b for b in self.index.egfr_bands if b[0] <= context.egfr < b[1]]
+            bands = [b for b in self.index.egfr_bands if b.low <= context.egfr < b.high]
             if bands:
-                narrowest = min(bands, key=lambda b: (b[1] - b[0], b[2]))
-                found.append(self._implied(f"eGFR {context.egfr:g}", narrowest[2]))
+                narrowest = min(bands, key=lambda b: (b.high - b.low, b.node))
+                found.append(self._implied(f"eGFR {context.egfr:g}", narrowest.node))
         if context.pregnant and "pregnancy" in self.index.nodes:
             found.append(self._implied("pregnant", "pregnancy"))
         return found, unknown

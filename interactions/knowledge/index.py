@@ -13,6 +13,7 @@ import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..models import Reference
 from .names import normalize
@@ -27,7 +28,7 @@ from .schema import (
 )
 
 Edge = tuple[str, str, str]
-FORMAT = 2  # bump when the Index layout changes, so old caches are ignored
+FORMAT = 3  # bump when the Index layout changes, so old caches are ignored
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,14 @@ class Node:
     egfr_max: float | None = None
 
 
+class EgfrBand(NamedTuple):
+    """The eGFR range [low, high) that implies a condition node (a CKD stage)."""
+
+    low: float
+    high: float
+    node: str
+
+
 @dataclass
 class Index:
     root: str
@@ -51,7 +60,7 @@ class Index:
     rules: dict[str, RuleSpec]
     references: dict[str, ReferenceSpec]
     by_subject: dict[str, tuple[str, ...]]  # node a rule is stated on -> rule ids
-    egfr_bands: tuple[tuple[float, float, str], ...]
+    egfr_bands: tuple[EgfrBand, ...]
     # node an instruction is stated on -> its administration instructions (for plans)
     administration: dict[str, tuple[AdministrationSpec, ...]] = field(default_factory=dict)
     intake: tuple[IntakeSpec, ...] = ()
@@ -100,7 +109,7 @@ def compile_index(kb) -> Index:
         by_subject.setdefault(rule.subject, []).append(rule.id)
     bands = tuple(
         sorted(
-            (n.egfr_min or 0.0, n.egfr_max if n.egfr_max is not None else float("inf"), n.id)
+            EgfrBand(n.egfr_min or 0.0, n.egfr_max if n.egfr_max is not None else float("inf"), n.id)
             for n in nodes.values()
             if n.egfr_min is not None or n.egfr_max is not None
         )
