@@ -112,3 +112,20 @@ def test_every_command_works_after_the_cache_is_damaged(cache):
     path.write_bytes(b"\x00" * 100)
     assert runner.invoke(app, ["check", *ITEMS], env={"COLUMNS": "200"}).stdout == before
     assert not [p for p in Path(path.parent).iterdir() if p.name.startswith(".index-")]
+
+
+def test_temporaries_left_by_a_killed_run_are_removed_and_nothing_else(cache):
+    import os
+    import time
+
+    path, data, expected = cache
+    folder = path.parent
+    stale, fresh, other = folder / ".index-killed", folder / ".index-writing", folder / ".keep"
+    for leftover in (stale, fresh, other):
+        leftover.write_bytes(b"partial")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    path.write_bytes(b"damaged")  # a miss: the rebuild writes the cache again
+    assert finding_text(load_index()) == expected
+    assert not stale.exists() and fresh.exists() and other.exists()

@@ -292,3 +292,11 @@ def test_rules_list_at_80_columns_and_piped(checker):
     assert all(any(line.split()[1:2] == [r.id] for line in lines) for r in rules)
     piped = cli("rules", "list", text=True).stdout.splitlines()  # not a terminal: 80 columns
     assert all(len(line) <= 80 for line in piped)
+
+
+def test_explain_json_lists_the_rules_that_apply_only_in_a_condition():
+    result = run("explain", "calcitriol", "magnesium oxide", "--format", "json")
+    data = strict_json(result.stdout)
+    assert data["findings"] == []
+    assert [(c["condition"], c["finding"]["rule_id"]) for c in data["only_in_condition"]] == [
+        ("Dialysis", "calcitriol-magnesium-dialysis-hypermagnesaemia")]

@@ -106,13 +106,17 @@ def explain(
     """Show the rules linking two items (or an item and a condition), their sources, and the
     graph path behind each match, including rules that apply only in a condition."""
     from ..browse.explain import explain as explain_pair
-    from .render_report import print_explanation, report_json
+    from .common import to_json
+    from .render_report import print_explanation
 
     first, second = clean_items([first, second])
     context = patient_context(conditions=clean_items(condition or [], "condition"))
     explanation = explain_pair(load_checker(rules), first, second, context)
     if format is OutputFormat.json:
-        emit(report_json(explanation.report), None)
+        data = explanation.report.model_dump(mode="json") | {"only_in_condition": [
+            {"condition": name, "finding": f.model_dump(mode="json")}
+            for name, f in explanation.conditional]}
+        emit(to_json(data), None)
     else:
         print_explanation(explanation, out())
     raise typer.Exit(explanation.report.exit_code)

@@ -152,6 +152,21 @@ def load_index(root: Path | None = None, *, use_cache: bool = True) -> Index:
     return index
 
 
+STALE_SECONDS = 600  # a write takes milliseconds: an older temporary was left by a killed run
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete our own temporaries ('.index-*') that a killed run left behind; nothing else."""
+    import time
+
+    for old in folder.glob(".index-*"):
+        try:
+            if time.time() - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+
+
 def _read_cache(path: Path) -> Index | None:
     """The cached Index, or None (a miss) when the file is absent, altered or unreadable."""
     try:
@@ -174,6 +189,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(path.parent)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", delete=False) as tmp:
             tmp.write(data)
         os.replace(tmp.name, path)
