@@ -30,23 +30,28 @@ def main() -> None:
         subprocess.run([sys.executable, str(HERE / "generate_patients.py"), str(args.patients),
                         str(path)], check=True)
     start = time.perf_counter()
-    from interactions.screen import columnar, formats as screen_format, pipeline as batch, tabular, wide as screen_wide
+    from interactions.screen import columnar, formats, tabular, tune_process, wide
+    from interactions.screen.options import ScreenOptions
+    from interactions.screen.workers import Worker
 
+    tune_process()  # as the command line does
     stream, _ = tabular.open_input(path)
     header, _ = tabular.read_header(stream, "utf-8")
     layout = tabular.detect_layout(header)
-    batch._init_worker(layout, batch.ScreenOptions(), inline=True)
-    screener, rows = batch._worker["screener"], batch._worker["rows"]
+    options = ScreenOptions()
+    worker = Worker.make(layout, options, inline=True)
+    screener, rows = worker.screener, worker.rows
     times = {"start-up (imports, rules)": time.perf_counter() - start}
     line = 2
-    for block in tabular.read_blocks(stream):
+    for block in tabular.read_blocks(stream, options.block_bytes):
         if screener.full():
             screener.reset()
         for stage, step in (("read (lines, fields, pieces, items)",
-                             lambda: screen_wide.resolve_wide(screen_wide.parse_wide(block, line, layout, "utf-8"), screener)),
+                             lambda: wide.resolve_wide(wide.parse_wide(block, line, layout, "utf-8"),
+                                                       screener)),
                             ("match and count", lambda: columnar.screen_block(
                                 screener, tables.patients, tables.pieces)),
-                            ("render lines", lambda: [screen_format.write_lines(lines, io.BytesIO())
+                            ("render lines", lambda: [formats.write_lines(lines, io.BytesIO())
                                                       for lines in rows.block(screened)])):
             began = time.perf_counter()
             result = step()

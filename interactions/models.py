@@ -9,8 +9,25 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .knowledge.schema import RuleKind, Severity
+# The words of the rule scale (see the README's "Severity, action and evidence"): rule files and
+# reports share them.
+RuleKind = Literal["drug-supplement", "supplement-supplement", "drug-condition"]
+Severity = Literal["contraindicated", "major", "moderate", "minor"]
+Action = Literal["avoid", "separate", "adjust-dose", "monitor", "inform"]
+Evidence = Literal["label", "guideline", "study", "case-report", "theoretical"]
+SEVERITY_ORDER: dict[str, int] = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3}
+# NCPDP DUR clinical significance: 1 major, 2 moderate, 3 minor (a contraindication is major).
+NCPDP_SIGNIFICANCE: dict[str, int] = {"contraindicated": 1, "major": 1, "moderate": 2, "minor": 3}
+# A Lexicomp-style risk rating from our action (our mapping, documented in the README; not the
+# vendor's own ratings): X avoid, D modify therapy (separate the doses, adjust the dose),
+# C monitor, B no action needed. A contraindication is X whatever the action.
+RiskRating = Literal["A", "B", "C", "D", "X"]
+_RISK_BY_ACTION: dict[str, RiskRating] = {
+    "avoid": "X", "separate": "D", "adjust-dose": "D", "monitor": "C", "inform": "B"}
 
+
+def risk_rating(severity: str, action: str) -> RiskRating:
+    return "X" if severity == "contraindicated" else _RISK_BY_ACTION[action]
 Match = Literal["exact", "synonym", "brand", "code", "code-class", "salt", "approximate"]
 FindingKind = RuleKind | Literal["dose"]
 
@@ -142,6 +159,8 @@ class Finding(Model):
     route: str
     separation_basis: str | None = None
     source_separations: list[SourceSeparation] = Field(default_factory=list)
+    risk_rating: RiskRating | None = Field(default=None, description="Lexicomp-style A/B/C/D/X")
+    clinical_significance: int | None = Field(default=None, description="NCPDP DUR 1/2/3")
 
 
 class Resolved(Model):

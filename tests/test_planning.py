@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from interactions.cli.app import app
 from interactions.errors import InputError, RuleFileError
 from interactions.knowledge.index import load_index
-from interactions.models import PatientContext
 from interactions.knowledge.paths import bundled_rules_dir
-from interactions.plan.planning import PlanOptions, plan, plan_entries
+from interactions.models import PatientContext
+from interactions.plan import PlanOptions, plan, plan_entries
 
-from conftest import FIXTURES
+from conftest import FIXTURES  # isort: skip
 
 runner = CliRunner()
 ADMINISTRATION = tomllib.loads((bundled_rules_dir() / "administration.toml").read_text())["administration"]
@@ -43,7 +43,6 @@ def instructions_for(index, node_id):
 
 def violations(doses, report, index, options, expected_doses):
     """Every way a timetable [(clock time, item)] breaks a finding's gap or a label instruction."""
-    wake, sleep, meals, step = options.wake, options.sleep, options.meals, options.step
     times = {}
     for time, item in doses:
         times.setdefault(item, []).append(minutes(time))
@@ -53,37 +52,59 @@ def violations(doses, report, index, options, expected_doses):
             found.append(f"{name}: {len(times.get(name, []))} doses, expected {count}")
     for name, ts in times.items():
         found += [f"{name} at {t} is off the grid or the waking day" for t in ts
-                  if not (wake <= t <= sleep and (t - wake) % step == 0)]
+                  if not (options.wake <= t <= options.sleep and (t - options.wake) % options.step == 0)]
+    return found + gap_violations(times, report) + instruction_violations(times, report, index, options)
+
+
+def gap_ok(s, o, before, after):
+    """A side the source leaves out sets no gap that way; never at the same time."""
+    if s < o:
+        return (before is None or o - s >= before) and (after is None or s + 1440 - o >= after)
+    return s > o and (after is None or s - o >= after) and (before is None or o + 1440 - s >= before)
+
+
+def gap_violations(times, report):
+    found = []
     for f in report.findings:
         if f.separation is None or f.object is None:
             continue
+        if f.subject.input not in times or f.object.input not in times:
+            continue  # an item held back is in no timetable
         before = None if f.separation.drug_before_hours is None else f.separation.drug_before_hours * 60
         after = None if f.separation.drug_after_hours is None else f.separation.drug_after_hours * 60
-        for s in times[f.subject.input]:
-            for o in times[f.object.input]:
-                today = (before is not None and o - s >= before) or (after is not None and s - o >= after)
-                overnight = (after is None or s + 1440 - o >= after) if s <= o else \
-                    (before is None or o + 1440 - s >= before)
-                if not (today and overnight):
-                    found.append(f"{f.rule_id}: {f.subject.input} {s} vs {f.object.input} {o}")
+        found += [f"{f.rule_id}: {f.subject.input} {s} vs {f.object.input} {o}"
+                  for s in times[f.subject.input] for o in times[f.object.input]
+                  if not gap_ok(s, o, before, after)]
+    return found
+
+
+def instruction_broken(kind, lo, hi, t, wake, meals, others):
+    if kind == "empty-stomach-before-breakfast":
+        return not meals[0] - hi <= t <= meals[0] - lo
+    if kind == "after-breakfast":
+        return not meals[0] + lo <= t <= meals[0] + hi
+    if kind == "on-waking-before-food-drink-medicines":
+        return t != wake or t + lo > meals[0] or any(u < t + lo for u in others)
+    return False
+
+
+def instruction_violations(times, report, index, options):
+    wake, sleep, meals = options.wake, options.sleep, options.meals
+    found = []
     for resolved in report.resolved:
+        if resolved.input not in times:
+            continue  # held back, or as needed: the dose count says whether it should be
         mine = times[resolved.input]
+        others = [u for n, ts in times.items() if n != resolved.input for u in ts]
         for entry in instructions_for(index, resolved.id):
             kind, lo, hi = entry["kind"], entry.get("min_minutes"), entry.get("max_minutes")
-            for t in mine:
-                if kind == "empty-stomach-before-breakfast" and not meals[0] - hi <= t <= meals[0] - lo:
-                    found.append(f"{entry['id']}: {t}")
-                if kind == "after-breakfast" and not meals[0] + lo <= t <= meals[0] + hi:
-                    found.append(f"{entry['id']}: {t}")
-                if kind == "on-waking-before-food-drink-medicines":
-                    others = [u for n, ts in times.items() if n != resolved.input for u in ts]
-                    if t != wake or t + lo > meals[0] or any(u < t + lo for u in others):
-                        found.append(f"{entry['id']}: {t}")
+            found += [f"{entry['id']}: {t}" for t in mine
+                      if instruction_broken(kind, lo, hi, t, wake, meals, others)]
         if len(mine) > 1:
             parts = [wake + round(k * (sleep - wake) / len(mine)) for k in range(len(mine) + 1)]
-            for k, t in enumerate(sorted(mine)):
-                if not (parts[k] <= t < parts[k + 1] or (k == len(mine) - 1 and t == sleep)):
-                    found.append(f"{resolved.input} dose {k + 1} at {t} not in its part of the day")
+            found += [f"{resolved.input} dose {k + 1} at {t} not in its part of the day"
+                      for k, t in enumerate(sorted(mine))
+                      if not (parts[k] <= t < parts[k + 1] or (k == len(mine) - 1 and t == sleep))]
     return found
 
 
@@ -91,11 +112,15 @@ def doses_of(items):
     return {item: 2 if item.endswith(" BID") else 3 if item.endswith(" TID") else 1 for item in items}
 
 
-def planned(checker, items, options=PlanOptions()):
-    result = plan(checker, items, options)
-    report = checker.check(items)
+def planned(checker, items, options=None, context=None):
+    options = options or PlanOptions()
+    result = plan(checker, items, options, context)
+    report = checker.check(items, context or PatientContext())
+    held = {n.item.input for n in result.not_placed}
+    expected = {item: n for item, n in doses_of(items).items() if item not in held}
     if result.feasible:
-        assert violations(timetable(result), report, checker.index, options, doses_of(items)) == []
+        assert violations(timetable(result), report, checker.index, options, expected) == []
+    assert not held & {d.item.input for d in result.doses}
     return result
 
 
@@ -178,24 +203,27 @@ def test_atelvia_follows_its_own_label_not_immediate_release_risedronate(checker
     assert [c.source for c in result.constraints][-1] == "atelvia-after-breakfast"
 
 
-def test_a_one_sided_gap_allows_only_that_side():
-    from interactions.plan.planning import separation_ok
+def test_a_one_sided_gap_sets_no_gap_the_other_way_but_never_the_same_time():
+    from interactions.plan import separation_ok
 
     assert separation_ok(600, 480, None, 120)  # 2 h after: allowed
-    assert not separation_ok(360, 600, None, 120)  # before: the source gives no such option
+    assert not separation_ok(570, 480, None, 120)  # 1.5 h after: too soon
+    assert separation_ok(585, 600, None, 120)  # before: the source gives no gap, none applied
+    assert not separation_ok(600, 600, None, 120)  # together: what the gap is there to prevent
     # 23:00 is 15 h after 08:00 (fine), but only 9 h before the next 08:00 dose: 10 h are needed
     assert not separation_ok(1380, 480, 600, 120)
 
 
-def test_avoid_without_a_gap_cannot_be_timed(checker):
+def test_an_avoid_finding_holds_the_magnesium_item_back_and_plans_the_rest(checker):
     entries = [checker.resolver.resolve(t) for t in ("doxycycline", "magnesium oxide")]
     report = checker.check_entries(entries, PatientContext())
     avoid = report.findings[0].model_copy(update={"separation": None, "action": "avoid"})
     result = plan_entries(checker.index, entries, report.model_copy(update={"findings": [avoid]}),
                           PlanOptions())
-    assert not result.feasible
-    assert [(c.kind, c.constraints) for c in result.conflicts] == [
-        ("cannot-be-timed", ["tetracyclines-magnesium-chelation"])]
+    assert result.feasible and result.conflicts == [] and result.exit_code == 1
+    assert timetable(result) == [("08:00", "doxycycline")]
+    assert [(n.item.input, n.rule_id) for n in result.not_placed] == [
+        ("magnesium oxide", "tetracyclines-magnesium-chelation")]
 
 
 def test_monitor_only_findings_add_no_timing_but_are_said(checker):
@@ -208,7 +236,8 @@ def test_monitor_only_findings_add_no_timing_but_are_said(checker):
     ("7am", "23:00", "08:00", "wake time '7am' is not a 24-hour clock time; write it as HH:MM, e.g. 07:00"),
     ("07:00", "06:00", "08:00", "sleep time 06:00 is not after wake time 07:00; plans cover one waking day"),
     ("07:00", "23:00", "13:00,08:00", "meal times must be in order and different, e.g. 08:00,13:00,19:00"),
-    ("07:00", "23:00", "06:00", "meal time 06:00 is outside the waking window 07:00-23:00"),
+    ("07:00", "23:00", "06:00", ("no meal time is inside the waking window 07:00-23:00; give one "
+                                 "with --meals, e.g. --meals 11:00")),
 ])
 def test_bad_days_are_input_errors(wake, sleep, meals, message):
     with pytest.raises(InputError) as caught:

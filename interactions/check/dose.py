@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..knowledge import Index
 from ..knowledge.schema import IntakeSpec, LabelStrengthSpec
 from ..models import (
+    NCPDP_SIGNIFICANCE,
     DoseItem,
     Finding,
     IntakeLevel,
@@ -19,7 +20,7 @@ from ..models import (
     MagnesiumDose,
     MedicationEntry,
     PatientContext,
-    Reference,
+    risk_rating,
 )
 
 MG_PER_MMOL = 24.305  # standard atomic weight of magnesium: 1 mmol Mg = 24.305 mg
@@ -75,20 +76,7 @@ def _per_dose(entry: MedicationEntry, index: Index) -> tuple[float, str, str]:
     if entry.unit not in MG_PER_UNIT and entry.unit not in ("mmol", "mEq"):
         raise _NotCounted(f"magnesium is not dosed in {entry.unit}: not counted")
 
-    amount, written = entry.strength, f"{entry.strength:g} {entry.unit}"
-    if entry.per_volume_ml is not None:
-        if entry.volume_ml is None:
-            raise _NotCounted(f"{written} per {entry.per_volume_ml:g} mL given, but not the volume "
-                              "taken: not counted")
-        amount *= entry.volume_ml / entry.per_volume_ml
-        written = f"{entry.volume_ml:g} mL of {entry.strength:g} {entry.unit}/{entry.per_volume_ml:g} mL"
-    elif entry.volume_ml is not None:
-        raise _NotCounted(f"{written} and {entry.volume_ml:g} mL given without a concentration: "
-                          "not counted")
-    if entry.quantity is not None:
-        amount *= entry.quantity
-        written = f"{entry.quantity:g} x {written}"
-
+    amount, written = _amount_taken(entry)
     if entry.unit in ("mmol", "mEq"):
         mg = elemental_mg_from(amount, entry.unit)
         factor = "24.305 mg/mmol" if entry.unit == "mmol" else "12.1525 mg/mEq (24.305 / 2)"
@@ -112,6 +100,24 @@ def _per_dose(entry: MedicationEntry, index: Index) -> tuple[float, str, str]:
     return elemental, "salt", (
         f"{written} of {form.name.lower()} (salt weight) x {form.elemental_fraction:g} "
         f"(elemental fraction) = {round_mg(elemental):g} mg elemental")
+
+
+def _amount_taken(entry: MedicationEntry) -> tuple[float, str]:
+    """The amount of the written strength taken per dose, and how it was worked out."""
+    amount, written = entry.strength, f"{entry.strength:g} {entry.unit}"
+    if entry.per_volume_ml is not None:
+        if entry.volume_ml is None:
+            raise _NotCounted(f"{written} per {entry.per_volume_ml:g} mL given, but not the volume "
+                              "taken: not counted")
+        amount *= entry.volume_ml / entry.per_volume_ml
+        written = f"{entry.volume_ml:g} mL of {entry.strength:g} {entry.unit}/{entry.per_volume_ml:g} mL"
+    elif entry.volume_ml is not None:
+        raise _NotCounted(f"{written} and {entry.volume_ml:g} mL given without a concentration: "
+                          "not counted")
+    if entry.quantity is not None:
+        amount *= entry.quantity
+        written = f"{entry.quantity:g} x {written}"
+    return amount, written
 
 
 def _from_label(entry: MedicationEntry, label: LabelStrengthSpec, index: Index):
@@ -174,10 +180,8 @@ def intake_level(index: Index, kind: str, context: PatientContext) -> IntakeLeve
     if not fitting:
         return None
     row = fitting[0]
-    ref = index.references[row.ref]
     return IntakeLevel(kind=row.kind, mg_per_day=row.mg_per_day, basis=_group(row),
-                       assumed=assumed, reference=Reference(title=ref.title, url=ref.url,
-                                                            section=row.section, quote=row.note))
+                       assumed=assumed, reference=index.reference(row.ref, row.section, row.note))
 
 
 def _group(row: IntakeSpec) -> str:
@@ -217,9 +221,7 @@ def dose_findings(dose: MagnesiumDose | None, index: Index) -> list[Finding]:
         not_counted="" if dose.complete else " Some magnesium items could not be counted, so the "
         "true total is higher.",
     )
-    refs = index.references
-    references = [Reference(title=refs[c.ref].title, url=refs[c.ref].url, section=c.section,
-                            quote=c.quote) for c in rule.references]
+    references = [index.reference(c.ref, c.section, c.quote) for c in rule.references]
     top = counted[0]
     return [Finding(
         rule_id=rule.id, kind="dose", severity=rule.severity,
@@ -227,5 +229,7 @@ def dose_findings(dose: MagnesiumDose | None, index: Index) -> list[Finding]:
         mechanism=rule.mechanism, message=rule.message.format(**values),
         management=rule.management.format(**values), separation=None, evidence=rule.evidence,
         references=references, path=[], action=rule.action, route="oral",
+        risk_rating=risk_rating(rule.severity, rule.action),
+        clinical_significance=NCPDP_SIGNIFICANCE[rule.severity],
     )]
 

@@ -12,16 +12,17 @@ from pathlib import Path
 from ..knowledge import Edge, Index, load_index
 from ..knowledge.schema import SEVERITY_ORDER, RuleSpec
 from ..models import (
+    NCPDP_SIGNIFICANCE,
     Finding,
     ItemRef,
     MedicationEntry,
     PatientContext,
-    Reference,
     Report,
     Resolved,
     Separation,
     SourceSeparation,
     Unrecognized,
+    risk_rating,
 )
 from .dose import dose_findings, intake_level, magnesium_dose
 from .items import ReadItems, read_items
@@ -199,12 +200,13 @@ class Checker:
             management=rule.management,
             separation=Separation(**rule.separation.model_dump()) if rule.separation else None,
             evidence=rule.evidence,
-            references=[Reference(title=refs[c.ref].title, url=refs[c.ref].url,
-                                  section=c.section, quote=c.quote) for c in rule.references],
+            references=[self.index.reference(c.ref, c.section, c.quote) for c in rule.references],
             path=[list(edge) for edge in path],
             action=rule.action,
             route=rule.route,
             separation_basis=rule.separation_basis,
+            risk_rating=risk_rating(rule.severity, rule.action),
+            clinical_significance=NCPDP_SIGNIFICANCE[rule.severity],
             source_separations=[
                 SourceSeparation(source=refs[s.ref].title, url=refs[s.ref].url, wording=s.wording,
                                  drug_before_hours=s.drug_before_hours,
@@ -235,12 +237,12 @@ def _ref(entry: MedicationEntry) -> ItemRef:
     return ItemRef(input=entry.input, id=entry.id, name=entry.resolved_name)
 
 
+# What a report says of a resolved item: the entry's own fields, its node's name as ``name``.
+_RESOLVED_FIELDS = (set(Resolved.model_fields) & set(MedicationEntry.model_fields)) - {"name"}
+
+
 def _resolved(entry: MedicationEntry) -> Resolved:
-    return Resolved(input=entry.input, id=entry.id, name=entry.resolved_name, kind=entry.kind,
-                    match=entry.match, score=entry.score, strength=entry.strength, unit=entry.unit,
-                    frequency_per_day=entry.frequency_per_day, as_needed=entry.as_needed,
-                    quantity=entry.quantity, volume_ml=entry.volume_ml,
-                    per_volume_ml=entry.per_volume_ml, unparsed=entry.unparsed, notes=entry.notes)
+    return Resolved(**entry.model_dump(include=_RESOLVED_FIELDS), name=entry.resolved_name)
 
 
 def _finding_order(f: Finding):

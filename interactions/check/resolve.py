@@ -7,6 +7,7 @@ one drug into another (hydroxyzine into hydroxychloroquine) is worse than asking
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -241,8 +242,11 @@ def _dose(parsed: ParsedItem, whole_is_name: bool) -> dict:
     unparsed = list(parsed.unparsed)
     if strength is not None and unit is None:
         unparsed.append(f"{strength:g} (a number with no unit)")
-    return dict(strength=strength, unit=unit, frequency_per_day=parsed.frequency_per_day,
-                as_needed=parsed.as_needed, route=parsed.route,
-                per_volume_ml=parsed.per_volume_ml, volume_ml=parsed.volume_ml,
-                quantity=parsed.quantity, dose_form=parsed.dose_form,
-                elemental=parsed.elemental, unparsed=unparsed)
+    dose = {name: getattr(parsed, name) for name in _DOSE_FIELDS}
+    return dose | dict(strength=strength, unit=unit, unparsed=unparsed)
+
+
+# The fields a parsed item hands on to its entry as they are (its text and name are the entry's
+# input and name; its notes join the resolver's).
+_DOSE_FIELDS = tuple(f.name for f in fields(ParsedItem)
+                     if f.name in MedicationEntry.model_fields and f.name not in ("name", "notes"))

@@ -19,10 +19,12 @@ _SEPARATORS = re.compile(
     r"\s*(?:[;|+&\n]|(?<!\d),|,(?!\d))\s*"
     r"|\s+(?:and|plus)\s+"
     rf"|\s+with\s+(?!{_INSTRUCTION_OBJECTS})"
-    r"|(?<=[a-z]{3})\s*/\s*(?=[a-z]{3})",
+    r"|(?<=[a-z])\s*/\s*(?=[a-z])",
     re.I)
-_UNITS_AROUND_SLASH = re.compile(
-    r"\b(?:mg|mcg|g|mmol|meq|iu|units?)\s*/\s*(?:ml|tsp|tbsp|day|dose|kg)\b", re.I)
+# A slash inside a dose ("mg/mL", "mg / 5 mL", "tablets/day") is not between items.
+_DOSE_SLASH = re.compile(
+    r"(?:mg|mcg|g|mmol|meq|iu|units?|tabs?|tablets?|caps?|capsules?)\s*/\s*"
+    r"(?:ml|l|tsp|tbsp|day|d|dose|kg|week|wk|h|hr|hrs|hour|min)\b", re.I)
 
 
 def split_items(text: str) -> list[str]:
@@ -46,11 +48,11 @@ def split_items(text: str) -> list[str]:
 
 
 def _pieces(text: str) -> list[tuple[int, int]]:
-    """Spans of the text between separators (no "/" cut where a unit sits beside it)."""
+    """Spans of the text between separators (no "/" cut inside a dose)."""
     pieces, at = [], 0
-    slash_ok = not _UNITS_AROUND_SLASH.search(text)
+    dose_slashes = [m.span() for m in _DOSE_SLASH.finditer(text)]
     for match in _SEPARATORS.finditer(text):
-        if "/" in match.group(0) and not slash_ok:
+        if "/" in match.group(0) and any(a <= match.start() < b for a, b in dose_slashes):
             continue
         if text[at:match.start()].strip():
             pieces.append((at, match.start()))

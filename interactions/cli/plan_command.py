@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -11,6 +11,7 @@ from .common import (
     MealsOption,
     OutputFormat,
     RulesOption,
+    Sex,
     SleepOption,
     StepOption,
     WakeOption,
@@ -45,16 +46,33 @@ def plan_command(
     sleep: SleepOption = "23:00",
     meals: MealsOption = "08:00,13:00,19:00",
     step: StepOption = 15,
+    condition: Annotated[Optional[list[str]], typer.Option(
+        "--condition", "-c", help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = None,
+    egfr: Annotated[Optional[float], typer.Option(
+        help="eGFR in mL/min/1.73 m2; implies the matching CKD stage.", min=0, max=250)] = None,
+    age: Annotated[Optional[float], typer.Option(help="Age in years.", min=0, max=130)] = None,
+    sex: Annotated[Optional[Sex], typer.Option(help="Sex: F or M.", case_sensitive=False)] = None,
+    pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
+    taken: Annotated[Optional[list[str]], typer.Option(
+        "--taken", help='A dose already taken today, "ITEM HH:MM" (repeatable); the rest is planned '
+                        "from the latest one on.")] = None,
+    slots: Annotated[bool, typer.Option(
+        "--slots", help="Plan in the four medication-schedule slots (morning, noon, evening, "
+                        "bedtime) when every constraint allows it.")] = False,
     format: FormatOption = OutputFormat.table,
     rules: RulesOption = None,
 ) -> None:
-    """A daily timetable in which every separation and administration instruction holds.
-    Exit 0: a plan; 1: no plan exists on the grid, or an item is unrecognised."""
+    """A daily timetable in which every separation and administration instruction holds; an item
+    the patient should not take is listed apart. Exit 0: a plan; 1: no plan (none exists, or none
+    was found within the search bound), an item held back, or an item unrecognised."""
+    from ..models import PatientContext
     from ..plan import PlanOptions, plan
     from .render_plan import plan_json, print_plan
 
-    options = PlanOptions.from_text(wake, sleep, meals, step)
-    day_plan = plan(load_checker(rules), items, options)
+    options = PlanOptions.from_text(wake, sleep, meals, step, taken=taken or [], slots=slots)
+    context = PatientContext(conditions=condition or [], egfr=egfr, age=age,
+                             sex=sex.value if sex else None, pregnant=pregnant)
+    day_plan = plan(load_checker(rules), items, options, context)
     if format is OutputFormat.json:
         out().print(plan_json(day_plan), markup=False, soft_wrap=True)
     else:

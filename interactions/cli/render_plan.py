@@ -10,9 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..notice import NOTICE
-from ..plan import Plan, PlanDose
-
-MEAL_NAMES = ("breakfast", "lunch", "dinner")
+from ..plan import Plan, PlanDose, meal_names
 
 
 def plan_json(plan: Plan) -> str:
@@ -20,8 +18,7 @@ def plan_json(plan: Plan) -> str:
 
 
 def _meals(meals: list[str]) -> dict[str, str]:
-    names = MEAL_NAMES if len(meals) == 3 else [f"meal {n + 1}" for n in range(len(meals))]
-    return dict(zip(meals, names))
+    return dict(zip(meals, meal_names(len(meals))))
 
 
 def _label(dose: PlanDose) -> str:
@@ -54,22 +51,12 @@ def _table(doses: list[PlanDose], meals: list[str], title: str) -> Table:
 
 def print_plan(plan: Plan, console: Console) -> None:
     day = f"awake {plan.wake}-{plan.sleep}, meals {', '.join(plan.meals)}, {plan.step_minutes}-minute grid"
-    for u in plan.unrecognized:
-        hint = f" Did you mean: {', '.join(u.suggestions)}?" if u.suggestions else ""
-        console.print(Text(f"NOT RECOGNISED: {u.input!r} is not in this plan.{hint}",
-                           style="bold magenta"))
+    _print_left_out(plan, console)
     if plan.feasible:
         console.print(_table(plan.doses, plan.meals, f"Daily plan ({day})"))
         console.print(f"Timeline: {timeline(plan.doses, plan.meals)}", markup=False)
     else:
-        console.print(Text(f"NO PLAN: no timetable meets every constraint ({day}).",
-                           style="bold red"))
-        for conflict in plan.conflicts:
-            console.print(f"- {conflict.message}", markup=False)
-            if conflict.kind == "no-plan-on-grid":
-                chosen = [c for c in plan.constraints if c.id in conflict.constraints]
-                for c in chosen:
-                    console.print(f"    {c.id} [{c.source}] {c.text}", markup=False)
+        _print_no_plan(plan, console, day)
     if plan.constraints:
         console.print("Constraints" + (" met:" if plan.feasible else ":"))
         for c in plan.constraints:
@@ -79,8 +66,34 @@ def print_plan(plan: Plan, console: Console) -> None:
         console.print(Text(f"Option: {alt.option}", style="bold"))
         console.print(f"  Basis: \"{alt.basis}\" ({alt.references[0].title})", markup=False)
         console.print(f"  Plan: {timeline(alt.doses, plan.meals)}", markup=False)
-    if plan.not_checked:
-        console.print("Not accounted for:")
-        for note in plan.not_checked:
-            console.print(f"  - {note}", markup=False)
+    for heading, notes in (("Notes:", plan.notes), ("Not accounted for:", plan.not_checked)):
+        if notes:
+            console.print(heading)
+            for note in notes:
+                console.print(f"  - {note}", markup=False)
     console.print(Text(NOTICE, style="dim italic"))
+
+
+def _print_left_out(plan: Plan, console: Console) -> None:
+    """Items not in the timetable: unrecognised, or held back by a finding."""
+    for u in plan.unrecognized:
+        hint = f" Did you mean: {', '.join(u.suggestions)}?" if u.suggestions else ""
+        console.print(Text(f"NOT RECOGNISED: {u.input!r} is not in this plan.{hint}",
+                           style="bold magenta"))
+    for held in plan.not_placed:
+        console.print(Text(f"DO NOT TAKE WITHOUT ASKING THE PRESCRIBER: {held.item.input} "
+                           f"({held.rule_id}, {held.severity}) is not in this plan.",
+                           style="bold red"))
+        console.print(f"  {held.reason}", markup=False)
+
+
+def _print_no_plan(plan: Plan, console: Console, day: str) -> None:
+    headline = ("NO PLAN FOUND within the search bound" if plan.search and
+                plan.search.status == "bound-reached" else
+                "NO PLAN: no timetable meets every constraint")
+    console.print(Text(f"{headline} ({day}).", style="bold red"))
+    for conflict in plan.conflicts:
+        console.print(f"- {conflict.message}", markup=False)
+        for c in plan.constraints:
+            if c.id in conflict.constraints:
+                console.print(f"    {c.id} [{c.source}] {c.text}", markup=False)

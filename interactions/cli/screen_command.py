@@ -64,7 +64,7 @@ def screen(
 ) -> None:
     """Screen a file of patients. Exit 0: all clear; 1: findings, unrecognised items or rejected
     rows; 2: the file cannot be used (nothing is written)."""
-    from ..screen import ScreenOptions, screen_file
+    from ..screen import ScreenOptions, screen_file, tune_process
 
     separators = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     if delimiter is not None:
@@ -74,12 +74,11 @@ def screen(
     columns = {"patient": patient_column, "medication": medication_column, "dose": dose_column,
                "conditions": conditions_column, "egfr": egfr_column, "age": age_column,
                "sex": sex_column, "pregnant": pregnant_column}
-    if layout is Layout.wide and medication_column:
-        columns["medications"] = columns.pop("medication")
     options = ScreenOptions(encoding=encoding, delimiter=delimiter,
                             layout=layout.value if layout else None, item_separator=item_separator,
                             columns=columns, output_format=format.value, sort=sort, jobs=jobs,
                             rules=rules)
+    tune_process()  # process-wide garbage-collector tuning: the CLI's to make, not the library's
     with _progress(quiet) as progress:
         result = screen_file(input, output, summary=summary, rejects=rejects, options=options,
                              progress=progress)

@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..models import Reference
 from .names import normalize
 from .paths import bundled_rules_dir, rule_files
 from .schema import (
@@ -60,6 +61,12 @@ class Index:
     dose_rules: dict[str, DoseRuleSpec] = field(default_factory=dict)
     label_strengths: dict[str, LabelStrengthSpec] = field(default_factory=dict)  # product -> label
     confusable_names: frozenset[str] = frozenset()  # normalised look-alike/sound-alike names
+
+    def reference(self, ref: str, section: str | None = None, quote: str | None = None) -> Reference:
+        """A reference as findings, plans and dose reports carry it: the source's title and URL,
+        and where in it the statement is."""
+        spec = self.references[ref]
+        return Reference(title=spec.title, url=spec.url, section=section, quote=quote)
 
 
 def compile_index(kb) -> Index:

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ..models import SEVERITY_ORDER, Action, Evidence, RuleKind, Severity  # noqa: F401 (re-exported)
+
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 # No real drug, brand or condition name comes near this; a longer one is a pasting accident.
 MAX_NAME = 200
@@ -19,13 +21,7 @@ EntityKind = Literal[
     "magnesium", "magnesium-form", "supplement", "drug", "class", "product", "condition",
     "excipient",
 ]
-RuleKind = Literal["drug-supplement", "supplement-supplement", "drug-condition"]
-Severity = Literal["contraindicated", "major", "moderate", "minor"]
-Action = Literal["avoid", "separate", "adjust-dose", "monitor", "inform"]
-Evidence = Literal["label", "guideline", "study", "case-report", "theoretical"]
 Route = Literal["oral", "intravenous", "any"]
-
-SEVERITY_ORDER: dict[str, int] = {"contraindicated": 0, "major": 1, "moderate": 2, "minor": 3}
 
 
 class Strict(BaseModel):

@@ -12,11 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
-from .screener import (BLANK_ROLE, CONDITION_SUBJECT, MAGNESIUM, OBJECT, SEVERITIES, SUBJECT,
-                        UNKNOWN, Numbering, Screener)
+from .screener import (
+    BLANK_ROLE,
+    CONDITION_SUBJECT,
+    MAGNESIUM,
+    OBJECT,
+    SEVERITIES,
+    SUBJECT,
+    UNKNOWN,
+    Numbering,
+    Screener,
+)
 
 INVOLVED = SUBJECT | OBJECT | CONDITION_SUBJECT | MAGNESIUM
 PATIENT_SCHEMA = {"p": pl.UInt32, "pid": pl.String, "line": pl.Int64, "ctx": pl.UInt32,
@@ -94,7 +104,7 @@ def memo(screener: Screener, name: str, keys: dict, values: dict,
     return _kept(screener, name, lambda: Memo(keys, values, answer))
 
 
-def _kept(screener: Screener, name: str, make: Callable[[], object]):
+def _kept(screener: Screener, name: str, make: Callable[[], Any]) -> Any:
     """The Screener's table of this name, made on first use (dropped when it resets)."""
     found = screener.memos.get(name)
     if found is None:

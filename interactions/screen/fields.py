@@ -4,14 +4,15 @@ polars reads the block whole; a line counts as read when it is plainly well-form
 quotes, its fields and delimiters add up to its length; with quotes, one pattern says every field
 is bare or cleanly quoted. The rest (quotes in odd places, wrong field counts, overlong or
 undecodable lines) go one by one through tabular.parse_line, which reads them as Python's csv
-module does or says why not. Both layouts read their blocks this way (screen_wide, screen_long).
+module does or says why not. Both layouts read their blocks this way (wide.py, long.py), and so
+does the external sort (sort.py), whose blocks are lines already decoded (Lines).
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -20,6 +21,14 @@ from .tabular import MAX_LINE_CHARS, Layout, RowError, decode_lines, parse_line
 # What str.strip() strips: every character for which str.isspace() is true.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+@dataclass
+class Lines:
+    """Lines already cut and decoded, and why those that cannot be read cannot (by offset)."""
+
+    texts: list[str]
+    problems: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,8 +45,11 @@ class Fields:
     data: bytes | None
 
 
-def read_fields(block: bytes, layout: Layout, encoding: str) -> Fields:
-    lines, bad, data = _lines(block, encoding)
+def read_fields(block: bytes | Lines, layout: Layout, encoding: str) -> Fields:
+    if isinstance(block, Lines):
+        lines, bad, data = block.texts, block.problems, None
+    else:
+        lines, bad, data = _lines(block, encoding)
     raw = pl.Series("raw", lines, dtype=pl.String)
     names = [f"f{i}" for i in range(layout.width)]
     parsed = _read_whole(data, layout, names, len(raw))

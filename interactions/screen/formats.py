@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
-from typing import IO
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
 
 import polars as pl
 
-from .columnar import unrecognised_text
 from ..knowledge.index import Index
-from .screener import SEVERITIES
+from .columnar import Screened, unrecognised_text
+from .screener import SEVERITIES, Item, Numbering
 from .tabular import FORMULA_STARTS, neutralise
 
 FINDING_COLUMNS = (
@@ -33,6 +33,9 @@ SUMMARY_COLUMNS = (
 REJECT_COLUMNS = ("line", "reason", "raw")
 UNRECOGNISED_JOIN = "; "
 _LINES_AT_ONCE = 512  # findings lines joined into one bytes object
+# A block's lines of one output, as Rows.block makes them: cells of ready text, or bytes (whole
+# or in pieces), or nothing.
+OutputLines = pl.DataFrame | Iterator[bytes] | bytes | None
 
 # NCPDP DUR reason-for-service codes and clinical significance codes used in pharmacy claims.
 DUR_REASON = {"drug-supplement": "DD", "supplement-supplement": "DD", "drug-condition": "MC",
@@ -47,7 +50,7 @@ def _number(value: float | None) -> float | int | None:
 def rule_cells(index: Index) -> dict[str, tuple[tuple, tuple]]:
     """For each rule (dose rules too): the cells before the items and the cells after them, in
     column order. A dose rule's message and management are templates here: its matches carry the
-    patient's own wording (screening.WordedRule)."""
+    patient's own wording (screener.WordedRule)."""
     cells = {}
     for rule_id, rule in (*index.rules.items(), *index.dose_rules.items()):
         first = rule.references[0]
@@ -71,7 +74,7 @@ def _worded(rule_id: str, tail: tuple) -> tuple:
     return tail
 
 
-class _Lines:
+class Rows:
     """Output lines for a screened block. A findings line is made of five parts: the patient's,
     the rule's (before the items), the subject's, the other item's, and the rule's (after the
     items). Each rule and item is rendered once, as bytes, and Python joins the parts (a copy
@@ -87,7 +90,7 @@ class _Lines:
         self._parts: tuple[dict[int, bytes], ...] = ({}, {}, {}, {})
         self._numbered: list | None = None
 
-    def block(self, screened) -> tuple[Iterator[bytes] | None, pl.DataFrame]:
+    def block(self, screened: Screened) -> tuple[OutputLines, OutputLines]:
         """The findings lines and the summary lines of a block, for write_lines."""
         patients = screened.patients.with_columns(
             self.text(screened.patients.get_column("pid")),
@@ -95,7 +98,7 @@ class _Lines:
         return (self._findings(screened.numbers, screened.matches, patients.select("p", "pid")),
                 self.summary_lines(patients))
 
-    def _findings(self, numbers, matches: pl.DataFrame,
+    def _findings(self, numbers: Numbering, matches: pl.DataFrame,
                   pids: pl.DataFrame) -> Iterator[bytes] | None:
         if not matches.height:
             return None
@@ -125,7 +128,7 @@ class _Lines:
         return (b"".join(parts[start:start + step]) for start in range(0, len(parts), step))
 
 
-def write_lines(lines: pl.DataFrame | Iterator[bytes] | bytes | None, out: IO[bytes]) -> None:
+def write_lines(lines: OutputLines, out: IO[bytes]) -> None:
     """Write lines as block() made them: cells of ready text (comma-separated, a line per
     row), or bytes, whole or in pieces."""
     if isinstance(lines, pl.DataFrame):
@@ -138,7 +141,7 @@ def write_lines(lines: pl.DataFrame | Iterator[bytes] | bytes | None, out: IO[by
             out.write(chunk)
 
 
-def lines_bytes(lines: pl.DataFrame | Iterator[bytes] | bytes | None) -> bytes:
+def lines_bytes(lines: OutputLines) -> bytes:
     """Lines as bytes, to send from a worker process."""
     if lines is None or isinstance(lines, bytes):
         return lines or b""
@@ -159,7 +162,7 @@ _FORMULA = "^[" + "".join(f"\\x{ord(c):02x}" if ord(c) < 128 else c
                           for c in sorted(FORMULA_STARTS)) + "]"
 
 
-def csv_cell(value) -> str:
+def csv_cell(value: Any) -> str:
     """One cell as csv.writer (QUOTE_MINIMAL, comma) writes it."""
     if value is None:
         return ""
@@ -169,11 +172,11 @@ def csv_cell(value) -> str:
     return text
 
 
-def csv_line(values) -> str:
+def csv_line(values: Iterable[Any]) -> str:
     return ",".join(map(csv_cell, values)) + "\n"
 
 
-def _csv_cells(values) -> str:
+def _csv_cells(values: Iterable[Any]) -> str:
     return ",".join(csv_cell(neutralise(v) if isinstance(v, str) else v) for v in values)
 
 
@@ -183,14 +186,15 @@ def csv_series(text: pl.Series) -> pl.Series:
                   lambda cells: '"' + cells.str.replace_all('"', '""', literal=True) + '"')
 
 
-def _where(text: pl.Series, mask: pl.Series, change) -> pl.Series:
+def _where(text: pl.Series, mask: pl.Series,
+           change: Callable[[pl.Series], pl.Series]) -> pl.Series:
     if not mask.any():
         return text
     at = mask.arg_true()
     return text.scatter(at, change(text.gather(at)))
 
 
-class CsvRows(_Lines):
+class CsvRows(Rows):
     unrecognised = (UNRECOGNISED_JOIN, str)  # item cells are already neutralised
     names = staticmethod(csv_series)
 
@@ -216,7 +220,7 @@ class CsvRows(_Lines):
         return head, tail
 
     @staticmethod
-    def _item(item) -> tuple[str, str]:
+    def _item(item: Item) -> tuple[str, str]:
         cells = f"{csv_cell(item.cell)},{csv_cell(item.node)},{csv_cell(item.name)}"
         return cells, cells
 
@@ -233,7 +237,7 @@ class CsvRows(_Lines):
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def _json_fields(columns, values) -> str:
+def _json_fields(columns: Iterable[str], values: Iterable[Any]) -> str:
     return ",".join(f"{_dumps(c)}:{_dumps(v)}" for c, v in zip(columns, values))
 
 
@@ -247,7 +251,7 @@ def _python_json(text: pl.Expr) -> pl.Expr:
     return text.map_elements(_dumps, return_dtype=pl.String)
 
 
-class JsonRows(_Lines):
+class JsonRows(Rows):
     """One JSON object per line, keys in column order; numbers stay numbers."""
 
     prefix = '{"patient_id":'
@@ -269,7 +273,7 @@ class JsonRows(_Lines):
     def text(self, column: pl.Series) -> pl.Series:
         return column.to_frame().select(self._escape(pl.col(column.name)).alias(column.name)).to_series()
 
-    def block(self, screened) -> tuple[bytes, bytes]:
+    def block(self, screened: Screened) -> tuple[OutputLines, OutputLines]:
         # Control characters need json's own escapes (\u0001): rare, so left to Python.
         self._escape = json_expr
         if screened.patients.get_column("pid").str.contains(r"[\x00-\x1f]").any():
@@ -284,7 +288,7 @@ class JsonRows(_Lines):
         return head, tail
 
     @staticmethod
-    def _item(item) -> tuple[str, str]:
+    def _item(item: Item) -> tuple[str, str]:
         values = (item.cell, item.node, item.name)
         return (_json_fields(FINDING_COLUMNS[7:10], values),
                 _json_fields(FINDING_COLUMNS[10:13], values))
@@ -293,7 +297,7 @@ class JsonRows(_Lines):
         return patients.select(self._summary_columns())
 
     def _summary_columns(self) -> list:
-        def field(name: str, value) -> pl.Expr:
+        def field(name: str, value: str | pl.Expr) -> pl.Expr:
             value = pl.col(value) if isinstance(value, str) else value
             return pl.concat_str(pl.lit(f"{_dumps(name)}:"), value.cast(pl.String)).alias(name)
 
@@ -312,7 +316,7 @@ class JsonRows(_Lines):
         return "{" + _json_fields(REJECT_COLUMNS, (line, reason, raw)) + "}\n"
 
 
-def frames(index: Index, screened) -> tuple[pl.DataFrame, pl.DataFrame]:
+def frames(index: Index, screened: Screened) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Findings and summary of a block as typed frames with the CSV outputs' columns."""
     cells = rule_cells(index)
     matches = screened.matches

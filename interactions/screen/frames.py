@@ -2,7 +2,7 @@
 
 The frame is the wide layout as columns: ``patient_id``, ``medications`` (a delimited string or
 a list) and optional ``conditions``, ``egfr``, ``age``, ``sex``, ``pregnant``. The same checks,
-tables and joins as ``interactions screen`` run on it (screen_wide.checked_rows, columnar), so the
+tables and joins as ``interactions screen`` run on it (wide.checked_rows, columnar), so the
 findings are the file screen's, finding for finding.
 """
 
@@ -12,13 +12,13 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
-from .columnar import PATIENT_SCHEMA, item_counts, resolve_pieces, screen_block
 from ..check.engine import Checker
 from ..errors import InputError
-from .formats import REJECT_COLUMNS, frames
+from .columnar import PATIENT_SCHEMA, item_counts, resolve_pieces, screen_block
 from .fields import WHITESPACE
-from .wide import ROLES, checked_rows
+from .formats import REJECT_COLUMNS, frames
 from .screener import Screener
+from .wide import ROLES, checked_rows
 
 
 class FrameResult(NamedTuple):

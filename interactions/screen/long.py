@@ -1,20 +1,24 @@
 """Read a block of the long layout (a row per patient and medication) as columns.
 
-Rows are pooled into patients in polars exactly as batch._long pools them one by one:
-consecutive rows with one patient id are one patient; medications and conditions are pooled in
+Consecutive rows with one patient id are one patient: medications and conditions are pooled in
 order, the lowest eGFR counts, the patient is pregnant if any row says so, and the first age and
-sex given count. A bad row is rejected with the reason the row-by-row reader gives (each distinct
-cell is checked once). A block whose patients are out of order (or that holds nothing but bad
-lines) is left to batch._long, which says where the order breaks.
+sex given count. A bad row is rejected with the reason tabular.parse_line or the cell checks
+give (each distinct cell is checked once). Blocks come from the file in order (numbered from
+their first line) or from the external sort (lines already decoded, each with its own number);
+both are read here, by the same code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
+from ..errors import InputError
+from .cells import parse_age, parse_egfr, parse_pregnant, parse_sex
 from .columnar import Tables, item_counts, memo, resolve_pieces
-from .fields import WHITESPACE, read_fields
-from .screener import Screener, parse_age, parse_egfr, parse_pregnant, parse_sex
+from .fields import WHITESPACE, Lines, read_fields
+from .screener import Screener
 from .tabular import Layout, RowError
 
 _CHECKS = {"age": parse_age, "sex": parse_sex, "egfr": parse_egfr, "pregnant": parse_pregnant}
@@ -26,18 +30,28 @@ def order_key(patient_id: str) -> tuple:
     return (0, int(patient_id), patient_id) if patient_id.isdecimal() else (1, patient_id)
 
 
-def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
-              screener: Screener) -> Tables | None:
-    """The block's tables, or None when the row-by-row reader must read it (patients out of
-    order, or nothing but bad lines)."""
+def unsorted_error(key: tuple, before: tuple) -> InputError:
+    return InputError(f"patient {key[-1]!r} comes after {before[-1]!r}: the long layout must be "
+                      "grouped and sorted by patient id; re-run with --sort (sorts in bounded "
+                      "memory with temporary files) or sort the file first")
+
+
+def read_long(block: bytes | Lines, first_line: int, layout: Layout, encoding: str,
+              screener: Screener, numbers: Sequence[int] | None = None) -> Tables:
+    """The block's tables. Lines are numbered from ``first_line``, or by ``numbers`` (one per
+    line: the sorted blocks'). Patients out of order leave the tables empty but for
+    ``violation``, which says where the order breaks."""
     found = read_fields(block, layout, encoding)
     columns = layout.columns
+
+    def line(k: int) -> int:
+        return numbers[k] if numbers is not None else first_line + k
 
     def cell(role: str) -> pl.Expr:
         return pl.col(f"f{columns[role]}") if role in columns else pl.lit("")
 
     def rejected(frame: pl.DataFrame, reason: pl.Expr | str) -> list[tuple[int, str, str]]:
-        return [(first_line + k, why, found.lines[k])
+        return [(line(k), why, found.lines[k])
                 for k, why in frame.select("p", reason).iter_rows()]
 
     rows = found.table.select(
@@ -45,14 +59,17 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
         medication=cell("medication").str.strip_chars(WHITESPACE),
         dose=cell("dose").str.strip_chars(WHITESPACE), conditions=cell("conditions"),
         **{role: cell(role) for role in _CHECKS})
-    rejects = [(first_line + k, why, found.lines[k]) for k, why in found.problems.items()]
+    rejects = [(line(k), why, found.lines[k]) for k, why in found.problems.items()]
     no_id = rows.get_column("pid") == ""
     if no_id.any():  # not a patient's row at all
         rejects += rejected(rows.filter(no_id), pl.lit("empty patient id"))
         rows = rows.filter(~no_id)
-    if not rows.height:
-        return None
-    # A row's first problem, in the order the row-by-row reader checks: each distinct cell once.
+    if not rows.height:  # nothing but rejected and blank lines
+        empty = pl.DataFrame(schema={"p": pl.UInt32, "piece": pl.String}).with_row_index("pos")
+        return Tables(pieces=resolve_pieces(screener, empty), rejects=sorted(rejects),
+                      blank=found.blank, rows_screened=0)
+    # A row's first problem: an empty medication, then the cells in _CHECKS's order; each
+    # distinct cell is checked once.
     checks = [pl.when(pl.col("medication") == "").then(pl.lit("empty medication"))]
     values = {}
     for role, check in _CHECKS.items():
@@ -71,11 +88,13 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
     heads = rows.filter("start")
     ids = heads.get_column("pid")
     if not _ascending(ids):
-        return None
+        return _out_of_order(ids.to_list(), [line(k) for k in heads.get_column("p").to_list()])
     bad_rows = rows.filter(pl.col("reason").is_not_null())
     rejects += rejected(bad_rows, "reason")
     rows = rows.filter(pl.col("reason").is_null())
-    patients = heads.select("q", "pid", line=pl.col("p").cast(pl.Int64) + first_line).join(
+    starts = (pl.col("p").cast(pl.Int64) + first_line if numbers is None else
+              pl.lit(pl.Series(numbers, dtype=pl.Int64)).gather(pl.col("p")))
+    patients = heads.select("q", "pid", line=starts).join(
         bad_rows.group_by("q").agg(rejected=pl.len().cast(pl.Int64)), on="q", how="left",
         maintain_order="left")
     for role in ("age", "sex"):  # the first given
@@ -93,7 +112,7 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
                               pregnant=pl.when(pl.col("q").is_in(pregnant.implode()))
                               .then(pl.lit("yes")).otherwise(pl.lit(""))))
     written = {value: repr(value) for value in patients.get_column("egfr").drop_nulls().unique()
-               .to_list()}  # as batch._long writes the lowest eGFR for Screener.context_id
+               .to_list()}  # the lowest eGFR as written for Screener.context_id, as a cell
     patients = patients.with_columns(egfr=pl.col("egfr").replace_strict(
         written, default=None, return_dtype=pl.String).fill_null(""))
     # The cells were checked above, so Screener.context_id answers with a number.
@@ -110,9 +129,17 @@ def read_long(block: bytes, first_line: int, layout: Layout, encoding: str,
         p="q", pid="pid", line="line", ctx="ctx", age="age", sex="sex",
         rejected=pl.col("rejected").fill_null(0)).join(item_counts(pieces), on="p",
                                                        maintain_order="left")
-    first, last = ids.item(0), ids.item(-1)
     return Tables(patients, pieces, sorted(rejects), found.blank, rows_screened=rows.height,
-                  first_key=order_key(first), last_key=order_key(last))
+                  first_key=order_key(ids.item(0)), last_key=order_key(ids.item(-1)))
+
+
+def _out_of_order(ids: list[str], lines: list[int]) -> Tables:
+    """Tables that say where the patients' order first breaks (at the first row of the patient
+    that comes too late), and whether the block's first patient follows the block before."""
+    keys = list(map(order_key, ids))
+    at = next(k for k in range(1, len(keys)) if keys[k] <= keys[k - 1])
+    return Tables(first_key=keys[0], violation=f"line {lines[at]}: "
+                  + str(unsorted_error(keys[at], keys[at - 1])))
 
 
 def _conditions(rows: pl.DataFrame, separators: tuple[str, ...]) -> pl.DataFrame:

@@ -3,30 +3,33 @@
 Every distinct medication or condition string is resolved once; every pair of items, item in a
 context and set of magnesium items is turned into rules once, from the engine's own tables
 (``Checker.pair_rules``, ``Checker.condition_rules``, dose.py). The Screener numbers what it
-has seen so that columnar.py can carry it in integer columns. Also the per-record library API
-(``screen_records``) and the checks of a patient's cells (eGFR, age, sex, pregnancy).
+has seen so that columnar.py can carry it in integer columns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..check.dose import dose_findings, intake_level, item_dose, magnesium_dose, round_mg
+from ..check.dose import (
+    dose_findings,
+    intake_level,
+    item_dose,
+    magnesium_dose,
+    round_mg,
+)
 from ..check.engine import Checker
-from ..errors import InputError
-from ..models import PatientContext, Report
 from ..knowledge.schema import SEVERITY_ORDER
+from ..models import DoseItem, PatientContext, Resolved
+from .cells import SEX, parse_egfr, parse_pregnant
 from .tabular import ITEM_SEPARATORS, RowError
+
+if TYPE_CHECKING:  # columnar imports this module
+    from .columnar import Memo, Order
 
 SEVERITIES = tuple(SEVERITY_ORDER)
 CACHE_LIMIT = 200_000  # distinct strings kept per cache; then it starts afresh (memory stays flat)
-
-_TRUE = {"1", "y", "yes", "true", "t", "pregnant"}
-_FALSE = {"", "0", "n", "no", "false", "f"}
-_SEX = {"f": "F", "female": "F", "w": "F", "woman": "F", "m": "M", "male": "M", "man": "M",
-        "": None, "u": None, "unknown": None}
 
 
 def _same(text: str) -> str:
@@ -103,7 +106,7 @@ class Screener:
     ``neutralise`` is applied to every text that comes from the input (CSV output passes the
     OWASP formula guard; other formats pass nothing).
 
-    Two threads use one Screener at once (batch._pipelined), each keeping to its own part:
+    Two threads use one Screener at once (workers._pipelined), each keeping to its own part:
     reading a block (``item``, ``context_id``, and the memos of pieces and contexts, from wide
     cells or pooled long rows) numbers items and contexts; screening the block before (``pair``,
     ``on_conditions``, ``applies``, ``limit_row``, ``item_mg``, ``dose`` and the other memos)
@@ -112,9 +115,11 @@ class Screener:
 
     def __init__(self, checker: Checker | None = None, *,
                  neutralise: Callable[[str], str] = _same,
-                 item_separators: tuple[str, ...] = ITEM_SEPARATORS):
+                 item_separators: tuple[str, ...] = ITEM_SEPARATORS,
+                 cache_limit: int = CACHE_LIMIT):
         self.checker = checker or Checker()
-        self.safe = neutralise
+        self.cache_limit = cache_limit
+        self.neutralise = neutralise
         self.separators = item_separators
         index = self.checker.index
         pair_rules = [r for r in index.rules.values() if r.kind != "drug-condition"]
@@ -143,12 +148,12 @@ class Screener:
         # columnar's tables by name (Memo: the answers below, each question asked once; Order:
         # places in check's order), so the methods below keep no caches of their own beyond
         # the numbering.
-        self.memos: dict = {}
+        self.memos: dict[str, Memo | Order] = {}
         self._token_ids: dict[tuple, int] = {}
         self._rows: dict[tuple | None, int] = {}
         self.limit_patients: list[PatientContext] = []
         self.limit_mg: list[float | None] = []
-        self._item_doses: dict[str, Any] = {}
+        self._item_doses: dict[str, DoseItem | None] = {}
         self._doses: dict[tuple, list[tuple[int, int]]] = {}
 
     def numbering(self) -> Numbering:
@@ -156,7 +161,7 @@ class Screener:
 
     def full(self) -> bool:
         """Whether it is time to reset (between blocks)."""
-        return max(map(len, (self.items, self._context_ids, self._doses))) >= CACHE_LIMIT
+        return max(map(len, (self.items, self._context_ids, self._doses))) >= self.cache_limit
 
     # -- strings, resolved once ----------------------------------------------------------------
 
@@ -173,7 +178,7 @@ class Screener:
             return BLANK
         entry = self.checker.resolver.identify(text)
         if entry.id is None:
-            return self._register(Item(text, self.safe(text), flags=UNKNOWN))
+            return self._register(Item(text, self.neutralise(text), flags=UNKNOWN))
         route = self.checker.route_of(entry)
         code = self._codes.get((entry.id, route))
         if code is None:
@@ -184,7 +189,7 @@ class Screener:
                     if stated & ancestors)
         if "magnesium" in ancestors:
             flags |= MAGNESIUM  # contains magnesium: counts towards the daily dose
-        return self._register(Item(text, self.safe(text), entry.id, entry.resolved_name, route,
+        return self._register(Item(text, self.neutralise(text), entry.id, entry.resolved_name, route,
                                    code, flags))
 
     def context_id(self, conditions: str, egfr: str, pregnant: str) -> int | str:
@@ -221,16 +226,16 @@ class Screener:
         if written is None and conditions:
             written = self._written[conditions] = len(self._written_list)
             self._written_list.append(conditions)
-        return Context(ids, conditions, tuple(self.safe(u.input) for u in unknown), pregnant,
+        return Context(ids, conditions, tuple(self.neutralise(u.input) for u in unknown), pregnant,
                        self.checker.held_conditions(ids), written)
 
-    def _condition_item(self, condition) -> Item:
+    def _condition_item(self, condition: Resolved) -> Item:
         """One item per condition as written: contexts that share a condition share its item."""
         key = (condition.input, condition.id)
         found = self._conditions.get(key)
         if found is None:
             found = self._conditions[key] = self._register(
-                Item(condition.input, self.safe(condition.input), condition.id, condition.name))
+                Item(condition.input, self.neutralise(condition.input), condition.id, condition.name))
         return found
 
     def split(self, cell: str) -> list[str]:
@@ -273,7 +278,7 @@ class Screener:
         """The number of the upper-limit row that fits a patient (age and sex cells as written,
         already checked); patients on the same row get the same dose findings."""
         age, sex = age.strip(), sex.strip().casefold()
-        patient = PatientContext(age=float(age) if age else None, sex=_SEX[sex],
+        patient = PatientContext(age=float(age) if age else None, sex=SEX[sex],
                                  pregnant=pregnant)
         level = intake_level(self.checker.index, "ul-supplemental", patient)
         row = None if level is None else (level.mg_per_day, level.basis, level.assumed)
@@ -290,7 +295,7 @@ class Screener:
         dose = self._item_dose(self.items[item_id].written)
         return dose.elemental_mg_per_day if dose is not None and dose.counted else 0.0
 
-    def _item_dose(self, text: str):
+    def _item_dose(self, text: str) -> DoseItem | None:
         if text not in self._item_doses:
             self._item_doses[text] = item_dose(self.checker.resolver.resolve(text),
                                                self.checker.index)
@@ -322,90 +327,6 @@ class Screener:
                                   index)
             by_text = {i.written: i for i in items}
             found = self._doses[key] = [
-                (self.token(WordedRule(f.rule_id, self.safe(f.message), self.safe(f.management))),
+                (self.token(WordedRule(f.rule_id, self.neutralise(f.message), self.neutralise(f.management))),
                  by_text[f.subject.input].id) for f in dose_findings(dose, index)]
         return found
-
-
-def _number(cell: str, label: str, high: float, unit: str = "") -> float | None:
-    """A number in [0, high] from a cell, None when empty; RowError says what is wrong."""
-    cell = cell.strip()
-    if not cell:
-        return None
-    try:
-        value = float(cell)
-    except ValueError:
-        raise RowError(f"{label} {cell!r} is not a number") from None
-    if not 0 <= value <= high:
-        raise RowError(f"{label} {cell} is outside 0-{high:g}{unit}")
-    return value
-
-
-def parse_egfr(cell: str) -> float | None:
-    return _number(cell, "eGFR", 250, " mL/min/1.73 m2")
-
-
-def parse_age(cell: str) -> None:
-    _number(cell, "age", 130)
-
-
-def parse_sex(cell: str) -> None:
-    if cell.strip().casefold() not in _SEX:
-        raise RowError(f"sex {cell.strip()!r} is not F or M")
-
-
-def parse_pregnant(cell: str) -> bool:
-    value = cell.strip().casefold()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise RowError(f"pregnant {cell.strip()!r} is not yes or no")
-
-
-# --- library API ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PatientReport:
-    patient_id: str
-    report: Report
-
-
-def _listed(value: Any, separators: tuple[str, ...]) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        for sep in separators[1:]:
-            value = value.replace(sep, separators[0])
-        return [v.strip() for v in value.split(separators[0]) if v.strip()]
-    return [str(v).strip() for v in value if v is not None and str(v).strip()]
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):  # None or NaN
-        return ""
-    return str(value)
-
-
-def screen_records(records: Iterable[Mapping[str, Any]], checker: Checker | None = None, *,
-                   item_separators: tuple[str, ...] = ITEM_SEPARATORS) -> Iterator[PatientReport]:
-    """Yield a full ``Report`` per patient from dicts with ``patient_id``, ``medications`` (a list
-    or a delimited string), and optionally ``conditions``, ``egfr``, ``age``, ``sex``, ``pregnant``.
-
-    Raises InputError naming the record when a value cannot be used."""
-    checker = checker or Checker()
-    for number, record in enumerate(records, start=1):
-        try:
-            egfr = parse_egfr(_text(record.get("egfr")))
-            parse_age(_text(record.get("age")))
-            parse_sex(_text(record.get("sex")))
-            sex = _SEX[_text(record.get("sex")).strip().casefold()]
-            age = _text(record.get("age")).strip()
-            context = PatientContext(
-                conditions=_listed(record.get("conditions"), item_separators), egfr=egfr,
-                age=float(age) if age else None, sex=sex,
-                pregnant=parse_pregnant(_text(record.get("pregnant"))))
-        except RowError as exc:
-            raise InputError(f"record {number}: {exc}") from None
-        items = _listed(record.get("medications"), item_separators)
-        yield PatientReport(_text(record.get("patient_id")), checker.check(items, context))

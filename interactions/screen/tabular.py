@@ -20,14 +20,11 @@ from typing import IO
 
 from ..errors import InputError
 
-BLOCK_BYTES = 6 << 20  # read size and unit of work: bigger blocks screen faster but hold more memory
 MAX_LINE_CHARS = 65_536  # longer lines are rejected (a 1 MB cell is an export fault, not a list)
 RAW_KEEP_CHARS = 2_000  # how much of a rejected line the rejects file keeps
-# Output reaches the OS in writes of at most this size. On Linux 6.x ext4 a write's size sets
-# the size of the page-cache folios it fills: megabyte writes take fresh contiguous memory,
-# which on this project's virtual machines cost up to a second per 600 MB of output to touch
-# (benchmarks/screen_bench.py, outputs on disk vs /dev/shm); 16-64 kB writes reuse pages at
-# memory speed there, and cost about the same as 4 MB writes on tmpfs.
+# Output reaches the OS in writes of at most this size: on Linux ext4 a write's size sets the
+# size of the page-cache folios it fills, and large fresh folios are slow to touch; small
+# writes reuse pages (measured: benchmarks/screen_notes.md).
 WRITE_BYTES = 64 << 10
 
 FIELD_DELIMITERS = (",", "\t", ";", "|")
@@ -81,43 +78,22 @@ def _column_key(name: str) -> str:
 
 def detect_layout(header_line: str, *, delimiter: str | None = None, layout: str | None = None,
                   item_separator: str | None = None,
-                  columns: dict[str, str] | None = None) -> Layout:
+                  columns: dict[str, str | None] | None = None) -> Layout:
     """Read the delimiter, the layout and the column roles from the header line.
 
     Explicit choices win; anything guessed must be unambiguous, or the error says which option
-    settles it."""
+    settles it. With an explicit layout, a column named for "medication" or "medications"
+    holds what that layout's medication column holds (the command line has one
+    --medication-column for both)."""
     if delimiter is None:
-        counts = {d: header_line.count(d) for d in FIELD_DELIMITERS}
-        delimiter = max(FIELD_DELIMITERS, key=lambda d: counts[d])
-        if counts[delimiter] == 0:
-            raise InputError("the header has one column: expected a patient id column and a "
-                             "medication column; set --delimiter if the file uses another one")
+        delimiter = _delimiter(header_line)
     try:
         header = tuple(next(csv.reader([header_line], delimiter=delimiter, strict=True)))
     except csv.Error as exc:
         raise InputError(f"the header line cannot be read: {exc}") from None
-    keys = [_column_key(h) for h in header]
-    chosen: dict[str, int] = {}
-    for role, name in (columns or {}).items():
-        if name is None:
-            continue
-        if _column_key(name) not in keys:
-            raise InputError(f"no column {name!r} for --{role}-column; the header has: "
-                             + ", ".join(header))
-        chosen[role] = keys.index(_column_key(name))
-    for role in ROLES:
-        if role not in chosen:
-            found = next((keys.index(n) for n in ROLE_NAMES[role] if n in keys), None)
-            if found is not None and found not in chosen.values():
-                chosen[role] = found
+    chosen = _roles(header, columns or {}, layout)
     if layout is None:
-        if "medications" in chosen and "medication" not in chosen:
-            layout = "wide"
-        elif "medication" in chosen and "medications" not in chosen:
-            layout = "long"
-        else:
-            raise InputError("cannot tell the layout from the header (" + ", ".join(header)
-                             + "): pass --layout wide or --layout long and --medication-column")
+        layout = _layout(chosen, header)
     med_role = "medications" if layout == "wide" else "medication"
     other = "medication" if layout == "wide" else "medications"
     if med_role not in chosen and other in chosen:
@@ -135,6 +111,47 @@ def detect_layout(header_line: str, *, delimiter: str | None = None, layout: str
     separators = ((item_separator,) if item_separator
                   else tuple(s for s in ITEM_SEPARATORS if s != delimiter))
     return Layout(delimiter, layout, separators, header, chosen)
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in FIELD_DELIMITERS}
+    delimiter = max(FIELD_DELIMITERS, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        raise InputError("the header has one column: expected a patient id column and a "
+                         "medication column; set --delimiter if the file uses another one")
+    return delimiter
+
+
+def _roles(header: tuple[str, ...], columns: dict[str, str | None],
+           layout: str | None) -> dict[str, int]:
+    """Column index by role: the columns named first, then the header's own names for the
+    roles left (a column is taken once)."""
+    keys = [_column_key(h) for h in header]
+    named = {role: name for role, name in columns.items() if name is not None}
+    med_role = {"wide": "medications", "long": "medication"}.get(layout)
+    chosen: dict[str, int] = {}
+    for role, name in named.items():
+        if _column_key(name) not in keys:
+            raise InputError(f"no column {name!r} for --{role}-column; the header has: "
+                             + ", ".join(header))
+        if role in ("medication", "medications") and med_role and med_role not in named:
+            role = med_role
+        chosen[role] = keys.index(_column_key(name))
+    for role in ROLES:
+        if role not in chosen:
+            found = next((keys.index(n) for n in ROLE_NAMES[role] if n in keys), None)
+            if found is not None and found not in chosen.values():
+                chosen[role] = found
+    return chosen
+
+
+def _layout(chosen: dict[str, int], header: tuple[str, ...]) -> str:
+    if "medications" in chosen and "medication" not in chosen:
+        return "wide"
+    if "medication" in chosen and "medications" not in chosen:
+        return "long"
+    raise InputError("cannot tell the layout from the header (" + ", ".join(header)
+                     + "): pass --layout wide or --layout long and --medication-column")
 
 
 class RowError(ValueError):
@@ -202,13 +219,13 @@ def read_header(stream: IO[bytes], encoding: str) -> tuple[str, int]:
     return text.lstrip("\ufeff").rstrip("\r\n"), len(raw)
 
 
-def read_blocks(stream: IO[bytes]) -> Iterator[bytes]:
-    """Blocks of whole lines, about BLOCK_BYTES each; the last may lack a final newline. A
+def read_blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
+    """Blocks of whole lines, about ``size`` bytes each; the last may lack a final newline. A
     block is read, then its last line finished with readline: one copy of the block, where
     cutting at the last newline and carrying the rest over would make two."""
     while True:
         try:
-            data = stream.read(BLOCK_BYTES)
+            data = stream.read(size)
             if data and not data.endswith(b"\n"):
                 data += stream.readline()
         except (OSError, EOFError) as exc:

@@ -1,20 +1,23 @@
 """Read a block of wide-layout lines into the tables columnar.py screens, and the rejects.
 
-In two halves: parse_wide needs nothing but the block (lines and fields as screen_fields reads
+In two halves: parse_wide needs nothing but the block (lines and fields as fields.py reads
 them, medication cells split), resolve_wide asks the Screener (pieces and cells resolved, rows
 checked).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
 
+from .cells import parse_age, parse_sex
 from .columnar import Tables, item_counts, memo, resolve_pieces
 from .fields import WHITESPACE, read_fields
-from .screener import Screener, parse_age, parse_sex
+from .screener import Screener
 from .tabular import Layout, RowError
+
 ROLES = ("patient", "medications", "conditions", "egfr", "pregnant", "age", "sex")
 CONTEXT_ROLES = ("conditions", "egfr", "pregnant")  # the cells a patient's context is made of
 
@@ -105,7 +108,7 @@ def checked_rows(rows: pl.DataFrame, screener: Screener,
     return rows.with_columns(reason=pl.coalesce(checks))
 
 
-def _reasons(rows: pl.DataFrame, role: str, check) -> pl.DataFrame:
+def _reasons(rows: pl.DataFrame, role: str, check: Callable[[str], object]) -> pl.DataFrame:
     found = []
     for value in rows.get_column(role).unique().to_list():
         try:
