@@ -37,6 +37,13 @@ def err() -> Console:
     return _console(True)
 
 
+class Sex(StrEnum):
+    """plan's --sex choice (check takes words too, through parse_sex)."""
+
+    F = "F"
+    M = "M"
+
+
 SEX_WORDS = {"f": "F", "female": "F", "woman": "F", "m": "M", "male": "M", "man": "M"}
 
 
