@@ -300,3 +300,11 @@ def test_explain_json_lists_the_rules_that_apply_only_in_a_condition():
     assert data["findings"] == []
     assert [(c["condition"], c["finding"]["rule_id"]) for c in data["only_in_condition"]] == [
         ("Dialysis", "calcitriol-magnesium-dialysis-hypermagnesaemia")]
+
+
+def test_the_report_never_asks_for_details_that_were_given():
+    asked = run("check", "magnesium 200 mg", "--age", "40").stdout
+    assert "Recommended intake (all sources): give --sex to look it up" in asked
+    assert "--age" not in asked.split("Recommended intake", 1)[1].splitlines()[0]
+    told = run("check", "magnesium 200 mg", "--age", "40", "--sex", "female").stdout
+    assert "320 mg/day for females" in told and "give --" not in told

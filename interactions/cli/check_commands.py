@@ -76,9 +76,9 @@ def check(
     if format is OutputFormat.json:
         emit(report_json(report), output)
     elif output is not None:
-        emit(_table_text(lambda console: print_report(report, console)), output)
+        emit(_table_text(lambda console: print_report(report, console, context)), output)
     else:
-        print_report(report, out())
+        print_report(report, out(), context)
     raise typer.Exit(0 if exit_zero else report.exit_code)
 
 

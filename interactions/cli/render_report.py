@@ -8,7 +8,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..models import Finding, IntakeLevel, MagnesiumDose, Report
+from ..models import Finding, IntakeLevel, MagnesiumDose, PatientContext, Report
 from ..notice import NOTICE
 from ..wording import gap_text, timing
 from .common import to_json
@@ -97,11 +97,12 @@ def items_label(f: Finding) -> str:
     return f.subject.input + (f" + {other.input}" if other else "")
 
 
-def print_report(report: Report, console: Console) -> None:
+def print_report(report: Report, console: Console, context: PatientContext | None = None) -> None:
+    """``context``, when given, lets the report ask only for the patient details not given."""
     if report.resolved or report.conditions:
         print_recognised(report, console)
     if report.magnesium_dose is not None:
-        print_dose(report.magnesium_dose, console)
+        print_dose(report.magnesium_dose, console, context)
     for u in report.unrecognized:
         hint = f" Did you mean: {', '.join(u.suggestions)}?" if u.suggestions else ""
         console.print(Text(f"NOT RECOGNISED: {u.input!r} was not checked.{hint}", style="bold magenta"))
@@ -138,7 +139,19 @@ def _level(level: IntakeLevel | None, label: str, missing: str) -> str:
     return f"{label}: {value} for {level.basis}{assumed} [{level.reference.title}]"
 
 
-def print_dose(dose: MagnesiumDose, console: Console) -> None:
+def missing_details(context: PatientContext | None) -> str:
+    """What to give for the recommended intake, naming only what was not given."""
+    if context is None:
+        return "give --age and --sex (and --pregnant/--lactating) to look it up"
+    wanted = [flag for flag, value in (("--age", context.age), ("--sex", context.sex))
+              if value is None]
+    if not wanted:
+        return "no row of the intake table fits these patient details"
+    return f"give {' and '.join(wanted)} to look it up"
+
+
+def print_dose(dose: MagnesiumDose, console: Console,
+               context: PatientContext | None = None) -> None:
     """The daily elemental magnesium total, how each item was read, and the limits used."""
     partial = "" if dose.complete else " (at least: some items could not be counted)"
     console.print(Text(f"Elemental magnesium from supplements and medicines: "
@@ -150,7 +163,7 @@ def print_dose(dose: MagnesiumDose, console: Console) -> None:
     console.print("  " + _level(dose.upper_limit, "Upper limit (supplemental magnesium)",
                                 "no table in these rules"), markup=False)
     console.print("  " + _level(dose.recommended, "Recommended intake (all sources)",
-                                "give --age and --sex (and --pregnant/--lactating) to look it up"),
+                                missing_details(context)),
                   markup=False)
 
 
