@@ -61,6 +61,29 @@ def test_200_seeded_corruptions_are_never_read_as_knowledge(cache):
         assert index_module._read_cache(path) is None
 
 
+def test_damaged_caches_each_give_the_same_findings_and_are_overwritten(cache, monkeypatch):
+    """End to end through load_index and Checker; the rebuild itself is stubbed with the good
+    index (compiling each time would take a minute: the next test compiles for real). The 200
+    seeded corruptions above go through the reader alone; 25 here go through every layer."""
+    import pickle
+
+    path, data, expected = cache
+    good = data[len(MAGIC) + 32:]
+    rebuilt = []
+    monkeypatch.setattr(index_module, "compile_index",
+                        lambda kb: rebuilt.append(1) or pickle.loads(good))
+    monkeypatch.setattr("interactions.knowledge.loader.load_knowledge", lambda root: None)
+    rng = random.Random(200)
+    damaged_count = 0
+    for n in range(25):
+        damaged = corrupt(data, rng)
+        damaged_count += damaged != data
+        path.write_bytes(damaged)
+        assert finding_text(load_index()) == expected, n
+        assert index_module._read_cache(path) is not None, n  # replaced by a good file
+    assert len(rebuilt) == damaged_count > 20  # every damaged file was a miss
+
+
 def test_a_damaged_cache_is_rebuilt_with_the_same_findings_and_overwritten(cache):
     path, data, expected = cache
     rng = random.Random(5)
