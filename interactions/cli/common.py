@@ -139,12 +139,12 @@ def to_json(data) -> str:
 def replace_surrogates(text: str) -> tuple[str, bool]:
     """Lone surrogates (bytes that were not UTF-8, as Python passes them in arguments) cannot be
     written as UTF-8: each becomes U+FFFD. Returns the text and whether anything was replaced."""
-    clean = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if clean == text:
+    try:
+        text.encode("utf-8")  # fast path: only a surrogate makes this fail
         return text, False
-    # surrogatepass+replace gives one U+FFFD per byte of the surrogate; give one per character
-    clean = "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
-    return clean, True
+    except UnicodeEncodeError:
+        pass
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text), True
 
 
 def clean_items(items: list[str], what: str = "item") -> list[str]:
