@@ -16,7 +16,8 @@ class RuleFileError(InteractionsError):
             super().__init__(problems[0])
         else:
             listing = "\n".join(f"  - {p}" for p in problems)
-            super().__init__(f"{len(problems)} problems in the rules:\n{listing}")
+            super().__init__(f"{len(problems)} problems in the rules:\n{listing}\n"
+                             f"{len(problems)} problems in all.")
 
 
 class InputError(InteractionsError):

@@ -73,6 +73,49 @@ class PatientContext(Model):
     egfr: float | None = Field(default=None, ge=0, le=250, description="mL/min/1.73 m2")
     conditions: list[str] = Field(default_factory=list)
 
+    def contradiction(self) -> str | None:
+        """What in these details cannot be true at once (pregnant or breastfeeding with sex M,
+        or below age 10), in one line; None when they fit. `check` refuses such a context
+        (``checked``); screen should reject such a row with this reason."""
+        for flag, word in ((self.pregnant, "pregnant"), (self.lactating, "breastfeeding")):
+            if flag and self.sex == "M":
+                return f"the patient is given as {word} and as male; check the sex or the {word} flag"
+            if flag and self.age is not None and self.age < 10:
+                return (f"the patient is given as {word} at age {self.age:g}; check the age or "
+                        f"the {word} flag")
+        return None
+
+    @classmethod
+    def checked(cls, **fields) -> PatientContext:
+        """A context from user input: every problem as one InputError line, in plain words (no
+        pydantic wording), contradictions included."""
+        from pydantic import ValidationError
+
+        from .errors import InputError
+
+        try:
+            context = cls(**fields)
+        except ValidationError as exc:
+            raise InputError("; ".join(_worded(e) for e in exc.errors())) from None
+        problem = context.contradiction()
+        if problem is not None:
+            raise InputError(problem)
+        return context
+
+
+def _worded(error) -> str:
+    where = " ".join(str(p) for p in error["loc"])
+    text = error["msg"].removeprefix("Value error, ")
+    if error["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        words = {"ge": "at least", "le": "at most", "gt": "above", "lt": "below"}
+        bounds = ", ".join(f"{words.get(k, k)} {v:g}" for k, v in error.get("ctx", {}).items())
+        text = f"{error['input']!r} is outside the allowed range (it must be {bounds})"
+    elif error["type"] == "literal_error":
+        text = f"{error['input']!r} is not one of {error['ctx']['expected']}"
+    elif error["type"].endswith("_parsing") or error["type"].endswith("_type"):
+        text = f"{error['input']!r} is not a valid value"
+    return f"{where}: {text}" if where else text
+
 
 class ItemRef(Model):
     input: str
@@ -188,5 +231,9 @@ class Report(Model):
 
     @property
     def exit_code(self) -> int:
-        """0 all clear, 1 findings or anything unrecognised (unknown is not safe)."""
-        return 1 if self.findings or self.unrecognized else 0
+        """0 every item recognised and no finding; 1 at least one finding (whether or not some
+        item is unrecognised); 3 no finding but some item unrecognised (unknown is not safe, and
+        a pipeline can tell it from a finding). 2 is the CLI's usage or input error."""
+        if self.findings:
+            return 1
+        return 3 if self.unrecognized else 0

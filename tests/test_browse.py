@@ -96,14 +96,25 @@ def test_unknown_rule_id_suggests_close_ids(browser):
 @pytest.mark.parametrize("args, message", [
     (["rules", "show", "no-such-rule", "--rules", MINIMAL],
      "Error: unknown rule id 'no-such-rule'; no close match.\n"),
-    (["lookup", "levoflox", "--rules", MINIMAL],
-     "Error: unknown name 'levoflox'; did you mean: Levofloxacin?\n"),
     (["rules", "list", "--class", "quinolone antibiotic", "--rules", MINIMAL],
      "Error: unknown name 'quinolone antibiotic'; did you mean: Quinolones?\n"),
 ])
 def test_unknown_names_give_one_error_line_and_exit_2(args, message):
     result = subprocess.run([sys.executable, "-m", "interactions", *args], capture_output=True, text=True)
     assert (result.returncode, result.stderr) == (2, message)
+
+
+def test_lookup_of_an_unknown_name_is_an_answer_not_a_usage_error():
+    """Not found is what lookup found out: its "did you mean" on stdout, exit 1 (2 is for usage)."""
+    result = subprocess.run([sys.executable, "-m", "interactions", "lookup", "levoflox",
+                             "--rules", MINIMAL], capture_output=True, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "Not found: unknown name 'levoflox'; did you mean: Levofloxacin?\n", "")
+    result = subprocess.run([sys.executable, "-m", "interactions", "lookup", "levoflox",
+                             "--rules", MINIMAL, "--format", "json"], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {"input": "levoflox", "found": False,
+                                         "suggestions": ["Levofloxacin"]}
 
 
 # ------------------------------------------------------------------------- lookup

@@ -29,7 +29,7 @@ def test_an_unknown_name_is_listed_never_dropped(checker):
     report = checker.check(["xyzzy", "magnesium"])
     assert [u.input for u in report.unrecognized] == ["xyzzy"]
     assert [r.id for r in report.resolved] == ["magnesium"]
-    assert report.exit_code == 1
+    assert report.exit_code == 3  # unrecognised only: not a finding, not safe
 
 
 def test_diuretic_antihypertensive_and_kidney_findings(checker):

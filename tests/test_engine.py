@@ -59,7 +59,7 @@ def test_unrecognised_items_are_listed_with_suggestions(minimal):
     assert report.resolved[0].match == "approximate"
     assert [(u.input, u.suggestions[:1]) for u in report.unrecognized] == [
         ("levoflox", ["Levofloxacin"]), ("xyzzy", [])]
-    assert report.exit_code == 1
+    assert report.exit_code == 3  # unrecognised only
 
 
 def test_codes_resolve_and_unknown_class_members_are_caught(minimal):

@@ -3,6 +3,8 @@ graph exports."""
 
 from .browser import Browser, Lookup, RuleUse
 from .coverage import coverage_markdown
+from .explain import Explanation, explain
 from .graph_export import render_graph
 
-__all__ = ["Browser", "Lookup", "RuleUse", "coverage_markdown", "render_graph"]
+__all__ = ["Browser", "Explanation", "Lookup", "RuleUse", "coverage_markdown", "explain",
+           "render_graph"]

@@ -48,7 +48,7 @@ def render_graph(kb: KnowledgeBase, fmt: str) -> str:
         return buffer.getvalue().decode("utf-8")
     if fmt == "json":
         data = nx.node_link_data(graph, edges="edges")
-        return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True, allow_nan=False) + "\n"
     if fmt == "dot":
         return _dot(graph)
     raise InputError(f"unknown graph format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -21,10 +21,21 @@ def lookup(
     format: FormatOption = OutputFormat.table,
     rules: RulesOption = None,
 ) -> None:
-    """What the rules know about a name: node, classes, products, codes, synonyms, rules."""
+    """What the rules know about a name: node, classes, products, codes, synonyms, rules.
+    Exit 0: found; 1: not found (with "did you mean"); 2: usage error."""
+    from ..errors import UnknownNameError
+    from .common import clean_items, to_json
     from .render_browse import lookup_json, print_lookup
 
-    found = load_browser(rules).lookup(name)
+    (name,) = clean_items([name], "name")
+    try:
+        found = load_browser(rules).lookup(name)
+    except UnknownNameError as exc:  # an answer, not a usage error
+        if format is OutputFormat.json:
+            emit(to_json({"input": exc.text, "found": False, "suggestions": exc.suggestions}), None)
+        else:
+            out().print(f"Not found: {exc}", markup=False)
+        raise typer.Exit(1) from None
     if format is OutputFormat.json:
         emit(lookup_json(found), None)
     else:

@@ -12,13 +12,18 @@ from ..errors import InputError
 from .common import (
     FormatOption,
     MealsOption,
+    OutputFile,
     OutputFormat,
     RulesOption,
-    Sex,
     SleepOption,
     WakeOption,
+    clean_items,
+    emit,
     load_checker,
+    number_in,
     out,
+    parse_sex,
+    read_items,
 )
 from .plan_command import check_and_plan_command
 
@@ -29,18 +34,33 @@ class CheckFormat(StrEnum):
     fhir = "fhir"  # a FHIR R4 Bundle of DetectedIssue resources
 
 
+def patient_context(**fields):
+    from ..models import PatientContext
+
+    return PatientContext.checked(**fields)
+
+
 def check(
-    items: Annotated[Optional[list[str]], typer.Argument(metavar="ITEM", help=(
-        'Medications and supplements, one per argument: doxycycline "magnesium citrate 400 mg".'))] = None,
+    items: Annotated[Optional[list[str]], typer.Argument(metavar="ITEM", show_default=False,
+        help='Medications and supplements, one per argument: doxycycline "magnesium citrate '
+             '400 mg". A lone - reads them from standard input, one a line.')] = None,
+    items_file: Annotated[Optional[Path], typer.Option(
+        "--items-file", metavar="FILE", dir_okay=False,
+        help="Read items from this file, one a line (blank lines and # comments skipped).")] = None,
     condition: Annotated[Optional[list[str]], typer.Option(
-        "--condition", "-c", help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = None,
+        "--condition", "-c", metavar="CONDITION",
+        help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = None,
     egfr: Annotated[Optional[float], typer.Option(
-        help="eGFR in mL/min/1.73 m2; implies the matching CKD stage.", min=0, max=250)] = None,
-    age: Annotated[Optional[float], typer.Option(help="Age in years.", min=0, max=130)] = None,
-    sex: Annotated[Optional[Sex], typer.Option(help="Sex: F or M.", case_sensitive=False)] = None,
+        metavar="N", parser=number_in(0, 250),
+        help="eGFR in mL/min/1.73 m2, 0 to 250; implies the matching CKD stage.")] = None,
+    age: Annotated[Optional[float], typer.Option(
+        metavar="YEARS", parser=number_in(0, 130), help="Age in years, 0 to 130.")] = None,
+    sex: Annotated[Optional[str], typer.Option(
+        metavar="SEX", callback=parse_sex, help="Sex: F, M, female or male.")] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
     format: Annotated[CheckFormat, typer.Option(
         "--format", "-f", help="Output format.")] = CheckFormat.table,
+    output: OutputFile = None,
     rules: RulesOption = None,
     fhir: Annotated[Optional[Path], typer.Option(
         "--fhir", dir_okay=False, help="Read medications, conditions, eGFR, age, sex and pregnancy "
@@ -48,55 +68,80 @@ def check(
     lactating: Annotated[bool, typer.Option(
         "--lactating", help="The patient is breastfeeding (for the recommended intake).")] = False,
     exit_zero: Annotated[bool, typer.Option(
-        "--exit-zero", help="Exit 0 even when there are findings (for demos and pipelines).")] = False,
+        "--exit-zero", help="Exit 0 whatever is found (for demos and pipelines).")] = False,
     plan: Annotated[bool, typer.Option(
         "--plan", help="Append a daily timetable that keeps every separation (see `plan`).")] = False,
     wake: WakeOption = "07:00",
     sleep: SleepOption = "23:00",
     meals: MealsOption = "08:00,13:00,19:00",
 ) -> None:
-    """Check one medication list. Exit 0: nothing found; 1: findings or unrecognised items."""
-    from ..models import PatientContext
+    """Check one medication list. Exit 0: nothing found; 1: findings; 3: no finding but some item
+    unrecognised; 2: usage or input error."""
     from .render_report import print_report, report_json
 
-    context = PatientContext(conditions=condition or [], egfr=egfr, age=age,
-                             sex=sex.value if sex else None, pregnant=pregnant,
-                             lactating=lactating)
+    items = clean_items(read_items(items or [], items_file))
+    context = patient_context(conditions=clean_items(condition or [], "condition"), egfr=egfr,
+                              age=age, sex=sex, pregnant=pregnant, lactating=lactating)
     if not items and fhir is None:
         raise InputError("give the items to check (ITEM...) or a FHIR Bundle (--fhir FILE)")
     if plan:
-        check_and_plan_command(items or [], context, OutputFormat(format) if format != "fhir"
-                               else OutputFormat.json, rules, exit_zero, wake, sleep, meals)
+        check_and_plan_command(items, context, OutputFormat.json if format is CheckFormat.json
+                               else OutputFormat.table, rules, exit_zero, wake, sleep, meals)
     source = None
     if fhir is not None:
         from ..fhir import check_bundle, load_bundle
 
-        report, source = check_bundle(load_checker(rules), load_bundle(fhir), items or [], context)
+        report, source = check_bundle(load_checker(rules), load_bundle(fhir), items, context)
     else:
         report = load_checker(rules).check(items, context)
     if format is CheckFormat.fhir:
         from ..fhir import fhir_json
 
-        out().print(fhir_json(report, source), markup=False, soft_wrap=True)
+        emit(fhir_json(report, source), output)
     elif format is CheckFormat.json:
-        out().print(report_json(report), markup=False, soft_wrap=True)
+        emit(report_json(report), output)
+    elif output is not None:
+        emit(_table_text(lambda console: print_report(report, console, context)), output)
     else:
-        print_report(report, out())
+        print_report(report, out(), context)
     raise typer.Exit(0 if exit_zero else report.exit_code)
 
 
+def _table_text(render) -> str:
+    """A table rendered as plain text (no colour), for -o FILE."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    render(Console(file=buffer, width=100, highlight=False, no_color=True, emoji=False))
+    return buffer.getvalue()
+
+
 def explain(
-    first: Annotated[str, typer.Argument(help="A medication or supplement.")],
-    second: Annotated[str, typer.Argument(help="Another one, e.g. a magnesium form.")],
+    first: Annotated[str, typer.Argument(metavar="ITEM", help="A medication or supplement.")],
+    second: Annotated[str, typer.Argument(
+        metavar="OTHER", help="Another one, e.g. a magnesium form, or a condition (dialysis).")],
+    condition: Annotated[Optional[list[str]], typer.Option(
+        "--condition", "-c", metavar="CONDITION",
+        help="A condition the patient has (repeatable), to see rules that apply only in it.")] = None,
     format: FormatOption = OutputFormat.table,
     rules: RulesOption = None,
 ) -> None:
-    """Show the rules linking two items, their sources, and the graph path behind each match."""
-    from .render_report import print_explanation, report_json
+    """Show the rules linking two items (or an item and a condition), their sources, and the
+    graph path behind each match, including rules that apply only in a condition."""
+    from ..browse.explain import explain as explain_pair
+    from .common import to_json
+    from .render_report import print_explanation
 
-    report = load_checker(rules).check([first, second])
+    first, second = clean_items([first, second])
+    context = patient_context(conditions=clean_items(condition or [], "condition"))
+    explanation = explain_pair(load_checker(rules), first, second, context)
     if format is OutputFormat.json:
-        out().print(report_json(report), markup=False, soft_wrap=True)
+        data = explanation.report.model_dump(mode="json") | {"only_in_condition": [
+            {"condition": name, "finding": f.model_dump(mode="json")}
+            for name, f in explanation.conditional]}
+        emit(to_json(data), None)
     else:
-        print_explanation(report, out())
-    raise typer.Exit(report.exit_code)
+        print_explanation(explanation, out())
+    raise typer.Exit(explanation.report.exit_code)

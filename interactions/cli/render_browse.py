@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 
 from rich.console import Console
@@ -12,7 +11,8 @@ from rich.text import Text
 from ..browse import Browser, Lookup
 from ..knowledge.schema import RuleSpec
 from ..wording import egfr_band, gap_text
-from .render_report import SEVERITY_STYLE
+from .common import to_json
+from .render_report import SEVERITY_STYLE, wrapped
 
 
 def rule_target(rule: RuleSpec) -> str:
@@ -31,19 +31,34 @@ def rule_dict(rule: RuleSpec, browser: Browser) -> dict:
 
 
 def rules_json(rules: list[RuleSpec], browser: Browser) -> str:
-    return json.dumps([rule_dict(r, browser) for r in rules], indent=2, ensure_ascii=False)
+    return to_json([rule_dict(r, browser) for r in rules])
 
 
 def print_rules(rules: list[RuleSpec], console: Console) -> None:
-    table = Table(title=f"{len(rules)} rule(s), most serious first", title_justify="left",
-                  show_edge=False)
-    table.add_column("Rule", no_wrap=True)
-    for column in ("Severity", "Subject", "Object / condition", "Route", "Gap", "Action"):
-        table.add_column(column)
-    for r in rules:
-        table.add_row(r.id, Text(r.severity, style=SEVERITY_STYLE[r.severity]), r.subject,
-                      rule_target(r), r.route, gap_text(r.separation) or "-", r.action)
-    console.print(table)
+    """A table on a wide terminal; two lines a rule otherwise (80 columns, or piped), so no rule
+    id, name or word is cut."""
+    title = f"{len(rules)} rule(s), most serious first"
+    cells = [(r.id, r.severity, r.subject, rule_target(r), r.route, gap_text(r.separation) or "-",
+              r.action) for r in rules]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(RULE_COLUMNS)]
+    if console.width >= sum(widths) + 3 * len(widths):
+        table = Table(title=title, title_justify="left", show_edge=False)
+        for column in RULE_COLUMNS:
+            table.add_column(column, no_wrap=True)
+        for r, row in zip(rules, cells):
+            table.add_row(row[0], Text(r.severity, style=SEVERITY_STYLE[r.severity]), *row[2:])
+        console.print(table)
+        return
+    console.print(title, markup=False)
+    for r, (ident, severity, subject, target, route, gap, action) in zip(rules, cells):
+        console.print(Text.assemble((f"{severity:<15}", SEVERITY_STYLE[r.severity]), " ", ident),
+                      soft_wrap=False)
+        detail = f"{subject} -> {target} · {action}" + (f" {gap}" if gap != "-" else "") + \
+            (f" · {route}" if route != "oral" else "")
+        console.print(wrapped(detail, console.width, 16), markup=False)
+
+
+RULE_COLUMNS = ("Rule", "Severity", "Subject", "Object / condition", "Route", "Gap", "Action")
 
 
 def print_rule(rule: RuleSpec, browser: Browser, console: Console) -> None:
@@ -78,7 +93,7 @@ def print_rule(rule: RuleSpec, browser: Browser, console: Console) -> None:
 
 
 def lookup_json(found: Lookup) -> str:
-    return json.dumps(asdict(found), indent=2, ensure_ascii=False)
+    return to_json(asdict(found))
 
 
 def print_lookup(found: Lookup, console: Console) -> None:

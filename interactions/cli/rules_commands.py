@@ -90,3 +90,54 @@ def rules_coverage(
     from ..browse import coverage_markdown
 
     emit(coverage_markdown(load_browser(rules).kb), output)
+
+
+def rules_diff(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", file_okay=False,
+                                           help="The site's rule folder.")],
+    against: Annotated[Optional[Path], typer.Option(
+        "--against", metavar="DIR", file_okay=False,
+        help="Compare with this folder (default: the bundled rules).")] = None,
+    format: FormatOption = OutputFormat.table,
+) -> None:
+    """What a rule folder adds, removes and changes against the bundled rules (or --against),
+    by id; for a changed item, which fields. Exit 0: no difference; 1: differences; 2: the
+    folder does not validate (its problems are listed after the differences)."""
+    from dataclasses import asdict
+
+    from ..knowledge import bundled_rules_dir
+    from ..knowledge.diff import diff_rules
+    from .common import to_json
+
+    diff = diff_rules(folder, against or bundled_rules_dir())
+    if format is OutputFormat.json:
+        emit(to_json(asdict(diff)), None)
+    else:
+        emit(_diff_text(diff), None)
+    raise typer.Exit(2 if diff.problems else 0 if diff.empty else 1)
+
+
+SINGULAR = {"entities": "entity", "rules": "rule", "references": "reference",
+            "administration": "administration", "dose_rules": "dose rule"}
+
+
+def _diff_text(diff) -> str:
+    lines = [f"{diff.folder} against {diff.against}:"]
+    if diff.empty and not diff.problems:
+        return lines[0] + " no differences."
+    for word, names in (("added", diff.files_added), ("removed", diff.files_removed)):
+        if names:
+            lines.append(f"Files {word}: {', '.join(names)}")
+    for table, found in diff.tables.items():
+        if not found:
+            continue
+        lines.append(f"{table}: {len(found.added)} added, {len(found.removed)} removed, "
+                     f"{len(found.changed)} changed")
+        what = SINGULAR[table]
+        lines += [f"  + {what} {ident}" for ident in found.added]
+        lines += [f"  - {what} {ident}" for ident in found.removed]
+        lines += [f"  ~ {what} {c.id}: {', '.join(c.fields)}" for c in found.changed]
+    if diff.problems:
+        lines.append(f"The folder does not validate ({len(diff.problems)} problem(s)):")
+        lines += [f"  ! {p}" for p in diff.problems]
+    return "\n".join(lines)

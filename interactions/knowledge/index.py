@@ -29,6 +29,9 @@ from .schema import (
 
 Edge = tuple[str, str, str]
 FORMAT = 3  # bump when the Index layout changes, so old caches are ignored
+# A cache file is MAGIC, the sha256 of the pickle (32 bytes), then the pickle. A file that does
+# not verify is never unpickled: a flipped byte must not change a finding's wording.
+MAGIC = b"interactions-index\n"
 
 
 @dataclass(frozen=True)
@@ -152,27 +155,60 @@ def load_index(root: Path | None = None, *, use_cache: bool = True) -> Index:
     cache_file = None
     if use_cache and root.is_dir():
         cache_file = _cache_dir() / f"index-{_fingerprint(root)}.pickle"
-        try:
-            with cache_file.open("rb") as fh:
-                index = pickle.load(fh)
+        index = _read_cache(cache_file)
+        if index is not None:
             index.root = str(root)
             return index
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            pass
     from .loader import load_knowledge  # imports networkx: only on a cache miss
 
     index = compile_index(load_knowledge(root))
     if cache_file is not None:
-        _write_atomically(cache_file, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+        data = pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL)
+        _write_atomically(cache_file, MAGIC + hashlib.sha256(data).digest() + data)
     return index
+
+
+STALE_SECONDS = 600  # a write takes milliseconds: an older temporary was left by a killed run
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete our own temporaries ('.index-*') that a killed run left behind; nothing else."""
+    import time
+
+    for old in folder.glob(".index-*"):
+        try:
+            if time.time() - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
+
+
+def _read_cache(path: Path) -> Index | None:
+    """The cached Index, or None (a miss) when the file is absent, altered or unreadable."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head = len(MAGIC) + 32
+    data = raw[head:]
+    if raw[:len(MAGIC)] != MAGIC or hashlib.sha256(data).digest() != raw[len(MAGIC):head]:
+        return None
+    try:
+        index = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a damaged cache of any kind is a miss, never an error
+        return None
+    return index if isinstance(index, Index) else None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """A cache is optional: any failure to write it is ignored."""
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+        _remove_stale_temporaries(path.parent)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", delete=False) as tmp:
             tmp.write(data)
         os.replace(tmp.name, path)
     except OSError:
-        pass
+        if tmp is not None:
+            Path(tmp.name).unlink(missing_ok=True)

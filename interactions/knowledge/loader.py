@@ -79,6 +79,10 @@ def _parse_files(root: Path, problems: list[str]) -> list[tuple[str, RuleFile]]:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             problems.append(f"{name}: not valid TOML: {exc}")
             continue
+        if not any(raw.values()):
+            problems.append(f"{name}: holds no references, entities, rules or other tables: an "
+                            "empty or truncated file? Delete it if it is meant to be empty.")
+            continue
         try:
             parsed.append((name, RuleFile.model_validate(raw)))
         except ValidationError as exc:
@@ -133,6 +137,15 @@ class _Collected:
         self.intake += [(fname, row) for row in content.intake]
         self.labels += [(fname, row) for row in content.label_strength]
         self.confusables += [(fname, row) for row in content.confusable]
+
+
+def collect(root: Path) -> _Collected:
+    """Every file's declarations, schema-checked but not cross-checked (for `rules diff`, which
+    must show what an invalid folder lost, not only that it is invalid)."""
+    found = _Collected()
+    for fname, content in _parse_files(Path(root), found.problems):
+        found.add(fname, content)
+    return found
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:

@@ -14,5 +14,6 @@ def bundled_rules_dir() -> Path:
 
 
 def rule_files(root: Path) -> list[Path]:
-    """Every rule file under a folder, in a stable order."""
-    return sorted(p for p in root.rglob("*.toml") if p.is_file())
+    """Every rule file in a folder (not its sub-folders: `--rules /tmp` must not read the whole
+    tree), in a stable order."""
+    return sorted(p for p in root.glob("*.toml") if p.is_file())

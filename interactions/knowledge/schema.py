@@ -6,13 +6,16 @@ Unknown keys are errors (``extra="forbid"``) so a misspelt field never silently 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..models import SEVERITY_ORDER, Action, Evidence, RuleKind, Severity  # noqa: F401 (re-exported)
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# No real drug, brand or condition name comes near this; a longer one is a pasting accident.
+MAX_NAME = 200
+Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 
 EntityKind = Literal[
     "magnesium", "magnesium-form", "supplement", "drug", "class", "product", "condition",
@@ -32,13 +35,13 @@ class ReferenceSpec(Strict):
 
 
 class EntitySpec(Strict):
-    id: str = Field(pattern=ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN, max_length=MAX_NAME)
     kind: EntityKind
-    name: str = Field(min_length=1)
+    name: Name
     is_a: list[str] = []
     contains: list[str] = []
-    synonyms: list[str] = []
-    brands: list[str] = []
+    synonyms: list[Name] = []
+    brands: list[Name] = []
     atc: list[str] = []
     rxcui: list[str] = []
     icd10: list[str] = []
@@ -59,6 +62,10 @@ class EntitySpec(Strict):
             raise ValueError("only a condition may carry an eGFR band")
         if self.elemental_fraction is not None and not self.elemental_source:
             raise ValueError("'elemental_fraction' needs an 'elemental_source'")
+        if (self.egfr_min is not None and self.egfr_max is not None
+                and self.egfr_min >= self.egfr_max):
+            raise ValueError(f"egfr_min ({self.egfr_min:g}) must be below egfr_max "
+                             f"({self.egfr_max:g})")
         return self
 
 
@@ -72,8 +79,9 @@ class SeparationSpec(Strict):
     """Take the subject at least ``drug_before_hours`` before, or ``drug_after_hours`` after, the
     object. A direction the source does not give stays ``None``."""
 
-    drug_before_hours: float | None = Field(default=None, ge=0, le=48)
-    drug_after_hours: float | None = Field(default=None, ge=0, le=48)
+    # A gap of 0 (or -0.0) hours is no gap: a source that gives none leaves the side out.
+    drug_before_hours: float | None = Field(default=None, gt=0, le=48)
+    drug_after_hours: float | None = Field(default=None, gt=0, le=48)
 
     @model_validator(mode="after")
     def _one_side_at_least(self) -> SeparationSpec:
@@ -239,12 +247,15 @@ class ConfusableSpec(Strict):
     asked about rather than guessed, and a listed name we do not cover is never read as its
     partner."""
 
-    names: list[str] = Field(min_length=2)
+    names: list[Name] = Field(min_length=2)
     ref: str = Field(min_length=1)
     note: str | None = None
 
 
 class RuleFile(Strict):
+    """One file under rules/. A file that declares nothing at all is refused by the loader (an
+    emptied or truncated file would otherwise pass as 'OK')."""
+
     references: dict[str, ReferenceSpec] = {}
     entity: list[EntitySpec] = []
     rule: list[RuleSpec] = []
