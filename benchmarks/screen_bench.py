@@ -2,9 +2,13 @@
 
 Both are whole processes (start-up included), run alternately in one run of this script; the best
 of --repeat runs counts. Peak memory is the child's own maximum resident set (os.wait4). Data files
-are generated (seeded) under benchmarks/data/, which git ignores.
+are generated (seeded) under benchmarks/data/, which git ignores: by default the realistic long
+tail of generate_patients.py (about 80,000 distinct medication texts and 260,000 distinct
+(conditions, eGFR) pairs per million patients; each file's own counts are printed), with --simple
+the earlier short-tailed data, for comparison.
 
     python benchmarks/screen_bench.py                    # 100,000 and 1,000,000 patients
+    python benchmarks/screen_bench.py --simple           # the earlier generator's data
     python benchmarks/screen_bench.py --sizes 100000 --layouts wide long
     python benchmarks/screen_bench.py --out /dev/shm/screen-bench   # outputs in memory
 """
@@ -12,6 +16,7 @@ are generated (seeded) under benchmarks/data/, which git ignores.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import subprocess
 import sys
@@ -45,13 +50,30 @@ def measure(command: list[str], outputs: list[Path] = ()) -> tuple[float, float]
     return seconds, usage.ru_maxrss / 1024
 
 
-def data_file(patients: int, layout: str) -> Path:
-    path = DATA / f"{layout}-{patients}.csv"
+def data_file(patients: int, layout: str, simple: bool = False) -> Path:
+    path = DATA / f"{layout}-{patients}{'-simple' if simple else '-realistic'}.csv"
     if not path.exists():
         DATA.mkdir(exist_ok=True)
         subprocess.run([sys.executable, str(HERE / "generate_patients.py"), str(patients),
-                        str(path), "--layout", layout], check=True)
+                        str(path), "--layout", layout, *(["--simple"] if simple else [])],
+                       check=True)
     return path
+
+
+def distinct_values(path: Path) -> tuple[int, int]:
+    """Distinct medication texts (each piece of a cell) and distinct (conditions, eGFR) cell
+    pairs: what the screen has to answer once each, whatever the file's size."""
+    texts, contexts = set(), set()
+    with path.open(newline="", encoding="utf-8") as fh:
+        rows = csv.reader(fh)
+        header = next(rows)
+        egfr, conditions = header.index("egfr"), header.index("conditions")
+        meds = [i for i, name in enumerate(header) if name in ("medications", "medication", "dose")]
+        for row in rows:
+            contexts.add((row[conditions], row[egfr]))
+            cell = " ".join(row[i] for i in meds).strip()
+            texts.update(piece.strip() for piece in cell.replace("|", ";").split(";") if piece.strip())
+    return len(texts), len(contexts)
 
 
 def main() -> None:
@@ -60,6 +82,8 @@ def main() -> None:
     parser.add_argument("--layouts", nargs="+", default=["wide"], choices=["wide", "long"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--simple", action="store_true",
+                        help="the earlier short-tailed generator (few distinct texts)")
     parser.add_argument("--out", type=Path, default=DATA / "out",
                         help="folder for screen's outputs (e.g. /dev/shm: memory, not disk)")
     args = parser.parse_args()
@@ -69,13 +93,17 @@ def main() -> None:
             "-o", os.devnull, "--quiet"]
     subprocess.run(warm, cwd=ROOT, capture_output=True)  # compile and cache the rules once
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; best of {args.repeat}; "
-          f"screen --jobs {args.jobs}, outputs in {out}")
+          f"screen --jobs {args.jobs}, outputs in {out}; "
+          f"{'simple (--simple)' if args.simple else 'realistic long-tail'} data")
     print(f"{'file':>22} {'MB':>6} {'csv.reader':>12} {'screen':>12} {'ratio':>6} "
           f"{'screen peak':>12} {'reader peak':>12}")
     for layout in args.layouts:
         peaks = []
         for size in args.sizes:
-            path = data_file(size, layout)
+            path = data_file(size, layout, args.simple)
+            texts, contexts = distinct_values(path)
+            print(f"{path.name:>22}: {texts:,} distinct medication texts, {contexts:,} distinct "
+                  "(conditions, eGFR) pairs")
             bare = [sys.executable, "-c", BARE, str(path)]
             outputs = [out / "findings.csv", out / "summary.csv", out / "rejects.csv"]
             screen = [sys.executable, "-m", "interactions", "screen", str(path), "-o",

@@ -28,6 +28,10 @@ from .dose import dose_findings, intake_level, magnesium_dose
 from .items import ReadItems, read_items
 from .resolve import Resolver
 
+# A condition known only to ICD-10-CM (id "icd10cm-...") has no node in the rules, so no
+# ancestors: no rule is stated on it, and none fires for it.
+_NO_ANCESTORS: dict = {}
+
 
 class Checker:
     """Holds a compiled rule set and a resolver cache; ``check`` has no other side effects."""
@@ -77,7 +81,7 @@ class Checker:
         found: list[Resolved] = []
         unknown: list[Unrecognized] = []
         for text in context.conditions:
-            entry = self.resolver.resolve(text)
+            entry = self.resolver.resolve_condition(text)
             if entry.recognised and entry.kind == "condition":
                 found.append(_resolved(entry))
             else:
@@ -133,7 +137,7 @@ class Checker:
             closure, rules = self.index.closure, self.index.rules
             held: dict[str, int] = {}
             for k, cond in enumerate(conditions):
-                for ancestor in closure[cond]:
+                for ancestor in closure.get(cond, _NO_ANCESTORS):
                     held.setdefault(ancestor, k)
             groups: dict[int, list[str]] = {}
             for ancestor in closure[subject]:
@@ -155,7 +159,7 @@ class Checker:
         found = self._held.get(conditions)
         if found is None:
             found = self._held[conditions] = frozenset(
-                a for cond in conditions for a in self.index.closure[cond])
+                a for cond in conditions for a in self.index.closure.get(cond, _NO_ANCESTORS))
         return found
 
     def _findings(self, items: list[MedicationEntry], conditions: list[Resolved]) -> list[Finding]:
@@ -164,7 +168,7 @@ class Checker:
         condition_ids = tuple(c.id for c in conditions)
         held: dict[str, tuple[Resolved, tuple[Edge, ...]]] = {}
         for cond in conditions:
-            for ancestor, path in closure[cond.id].items():
+            for ancestor, path in closure.get(cond.id, _NO_ANCESTORS).items():
                 held.setdefault(ancestor, (cond, path))
         findings = []
         for i, subject in enumerate(items):
@@ -219,7 +223,7 @@ class Checker:
 def _unspecified(condition: str, conditions: tuple[str, ...], closure) -> bool:
     """The patient has ``condition`` itself and nothing more specific under it (CKD, no stage)."""
     return condition in conditions and not any(
-        c != condition and condition in closure[c] for c in conditions)
+        c != condition and condition in closure.get(c, _NO_ANCESTORS) for c in conditions)
 
 
 def _route_applies(rule: RuleSpec, magnesium_route: str) -> bool:

@@ -66,6 +66,13 @@ def item_entries(resolver: Resolver, text: str) -> list[MedicationEntry]:
         return [resolver.resolve(text)]
     parts = split_items(text)
     found = [entry for part in parts for entry in _with_ingredients(resolver, part)]
+    if any(map(_maybe_condition, found)):
+        # Only now, so a list of known names never loads the classification: an ICD-10-CM
+        # code or title, whole ("Iron deficiency anemia, unspecified" holds a comma) or in part.
+        whole = resolver.vocabulary_condition(text) if len(parts) > 1 else None
+        if whole is not None:
+            return [whole]
+        found = [_or_condition(resolver, e) for e in found]
     if len(found) > 1:  # copies: resolved entries are cached and shared
         note = f"one of {len(found)} items read from '{text.strip()}'"
         found = [e.model_copy(update={"notes": [*e.notes, note]}) for e in found]
@@ -79,6 +86,18 @@ def _with_ingredients(resolver: Resolver, text: str) -> list[MedicationEntry]:
     if cut is None:
         return [resolver.resolve(text)]
     return [resolver.resolve(part) for part in cut]
+
+
+def _maybe_condition(entry: MedicationEntry) -> bool:
+    """Unrecognised, or read approximately as a condition: it may be an ICD-10-CM code or title
+    (an official title is never read as a rules condition it resembles)."""
+    return entry.id is None or (entry.match == "approximate" and entry.kind == "condition")
+
+
+def _or_condition(resolver: Resolver, entry: MedicationEntry) -> MedicationEntry:
+    if not _maybe_condition(entry):
+        return entry
+    return resolver.vocabulary_condition(entry.input) or entry
 
 
 def _egfr_value(text: str) -> float | None:

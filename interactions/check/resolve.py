@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from ..knowledge import Index, normalize
+from ..knowledge import Index, icd10cm, normalize
 from ..models import MedicationEntry
 from .notation import notations, plausible_suggestion
 from .parse import ParsedItem, parse_item
@@ -59,6 +59,7 @@ class Resolver:
             self._targets.setdefault(key, None)
         self._choices = list(self._targets)
         self._resolved = lru_cache(maxsize=65536)(self._resolve)
+        self._condition = lru_cache(maxsize=16384)(self._identify_condition)
         # One misspelt name comes with many doses ("furosimide 40 mg", "furosimide 80 mg"):
         # the fuzzy search, the dearest step, runs once per name.
         self._approximate = lru_cache(maxsize=16384)(self._approximate)
@@ -71,6 +72,18 @@ class Resolver:
             return self._resolve(text)
         return self._resolved(text)
 
+    def resolve_condition(self, text: str) -> MedicationEntry:
+        """``resolve`` for a patient's condition: after the rules' own names, every ICD-10-CM code
+        and official title is a condition (see vocabulary_condition), before any approximate
+        match, so that an official title is never read as a rules name it resembles. Cached like
+        ``resolve``; no suggestions (the engine suggests condition names only)."""
+        if len(text) > CACHED_CHARS:
+            return self._identify_condition(text)
+        return self._condition(text)
+
+    def _identify_condition(self, text: str) -> MedicationEntry:
+        return self.identify(text, conditions=True)
+
     def _resolve(self, text: str) -> MedicationEntry:
         entry = self.identify(text)
         if not entry.recognised:
@@ -81,15 +94,20 @@ class Resolver:
             entry.suggestions = list(dict.fromkeys(first + self.suggest(key)))[:SUGGESTIONS]
         return entry
 
-    def identify(self, text: str) -> MedicationEntry:
+    def identify(self, text: str, *, conditions: bool = False) -> MedicationEntry:
         """``resolve`` without "did you mean" suggestions, which batch screening does not print
-        and which cost more than the match itself."""
+        and which cost more than the match itself. ``conditions``: the text is a condition, so
+        ICD-10-CM codes and titles count (see vocabulary_condition)."""
         parsed = parse_item(text)
         for candidate, whole in self._candidates(text, parsed):
             hit = self._exact(candidate)
             if hit:
                 node_id, match = hit
                 return self._entry(parsed, candidate, node_id, match, None, whole)
+        if conditions:
+            entry = self.vocabulary_condition(text)
+            if entry is not None:
+                return entry
         salt = self._drug_salt(parsed.name)
         if salt:
             node_id, stripped = salt
@@ -104,6 +122,29 @@ class Resolver:
             return self._entry(parsed, parsed.name, node_id, "approximate", score, False, [
                 f"'{parsed.name}' matched approximately to {node.name} (score {score:g} of 100)"])
         return MedicationEntry(input=text, name=parsed.name, **_dose(parsed, False))
+
+    def vocabulary_condition(self, text: str) -> MedicationEntry | None:
+        """An ICD-10-CM code or official title the rules do not name, as a condition. Under a
+        code the rules know it is that code's node (a code's children count as the code: E83.49
+        would be read as E83.4 if the rules listed it); otherwise a condition of its own, id
+        "icd10cm-<code>", that no rule concerns. Loads the classification on first use."""
+        hit = icd10cm.vocabulary().lookup(text)
+        if hit is None:
+            return None
+        code, match = hit
+        title = icd10cm.vocabulary().titles[code]
+        for above in (code, *icd10cm.parents(code)):
+            node_id, how = self.index.names.get(normalize(above), (None, None))
+            if how == "code" and self.index.nodes[node_id].kind == "condition":
+                node = self.index.nodes[node_id]
+                note = (f"ICD-10-CM {code} ({title})" if above == code else
+                        f"ICD-10-CM {code} ({title}) is under {above}")
+                return MedicationEntry(input=text, name=text.strip(), id=node_id,
+                                       resolved_name=node.name, kind="condition", match=match,
+                                       notes=[f"{note}: read as {node.name}"])
+        return MedicationEntry(input=text, name=text.strip(), id=icd10cm.condition_id(code),
+                               resolved_name=title, kind="condition", match=match,
+                               notes=[f"ICD-10-CM {code}: no rule concerns this condition"])
 
     @staticmethod
     def _candidates(text: str, parsed: ParsedItem):
