@@ -93,3 +93,30 @@ def write_text_atomically(path: Path | str, text: str) -> None:
             fh.write(text.encode("utf-8"))
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def distinct_outputs(inputs: dict[str, str | Path | None], outputs: dict[str, str | Path | None]) -> None:
+    """Refuse, before anything is written, outputs that would overwrite an input or each other:
+    ``screen in.csv -o in.csv`` would replace the patients with the findings, and
+    ``-o x.csv --summary x.csv`` keep only one of them. Standard output ("-" or None) may take
+    one output only. Keys name the options in the message."""
+    seen: dict[object, str] = {}
+    for name, path in {**inputs, **outputs}.items():
+        if name not in outputs and path in (None, "-"):
+            continue  # standard input is no output
+        key = "-" if path in (None, "-") else _identity(Path(path))
+        if key in seen:
+            what = "standard output" if key == "-" else str(path)
+            raise InputError(f"{seen[key]} and {name} are both {what}: give each output a file "
+                             "of its own, and never the input")
+        seen[key] = name
+
+
+def _identity(path: Path) -> object:
+    """The same file however it is named (a link, a relative path): its device and inode if it
+    exists, else its resolved path."""
+    try:
+        status = path.stat()
+        return (status.st_dev, status.st_ino)
+    except OSError:
+        return str(path.resolve())

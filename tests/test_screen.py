@@ -615,3 +615,28 @@ def test_a_damaged_file_screens_alike_whatever_the_blocks_and_every_line_is_coun
     assert small.rows_rejected > 100 and small.patients > 1500
     assert (small.rows_read, small.patients) == (whole.rows_read, whole.patients)
     assert b"not valid utf-8" in small_out[2]
+
+
+# --- outputs that collide are refused before anything is written ---------------------------------
+
+@pytest.mark.parametrize("outputs, message", [
+    (lambda d: ["-o", d / "in.csv"], "the input and the findings (-o) are both"),
+    (lambda d: ["-o", d / "x.csv", "--summary", d / "x.csv"], "the findings (-o) and --summary are both"),
+    (lambda d: ["-o", d / "x.csv", "--summary", d / "y.csv", "--rejects", d / "x.csv"],
+     "the findings (-o) and --rejects are both"),
+    (lambda d: ["-o", "-", "--summary", "-"], "are both standard output"),
+])
+def test_outputs_that_coincide_are_a_usage_error_and_nothing_is_written(tmp_path, outputs, message):
+    source = tmp_path / "in.csv"
+    source.write_text("patient_id,medications\n1,doxycycline;magnesium oxide\n", encoding="utf-8")
+    code, out, err = run(source, *outputs(tmp_path))
+    assert code == 2 and message in err and out == ""
+    assert source.read_text(encoding="utf-8") == "patient_id,medications\n1,doxycycline;magnesium oxide\n"
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_stdin_in_and_stdout_out_do_not_collide(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "interactions", "screen", "-"],
+                            input="patient_id,medications\n1,doxycycline;magnesium oxide\n",
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "tetracyclines-magnesium-chelation" in result.stdout

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import InputError
-from ..files import AtomicOutput
+from ..files import AtomicOutput, distinct_outputs
 from .blocks import Block, Progress, cut_blocks
 from .formats import (
     FINDING_COLUMNS,
@@ -79,6 +79,9 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
 
     ``findings`` None or "-" writes to stdout. Raises InputError for an unusable file (no header,
     unknown columns, long layout out of patient order without ``sort``)."""
+    distinct_outputs({"the input": source}, {
+        "the findings (-o)": findings,
+        **({"--summary": summary} if summary else {}), **({"--rejects": rejects} if rejects else {})})
     stream, size = open_input(source)
     try:
         header, header_bytes = read_header(stream, options.encoding)
