@@ -62,8 +62,8 @@ def screen(
     exit_zero: Annotated[bool, typer.Option(
         "--exit-zero", help="Exit 0 even when there are findings or rejected rows.")] = False,
 ) -> None:
-    """Screen a file of patients. Exit 0: all clear; 1: findings, unrecognised items or rejected
-    rows; 2: the file cannot be used (nothing is written)."""
+    """Screen a file of patients. Exit 0: all clear; 1: findings; 3: no finding, but unrecognised
+    items or rejected rows; 2: the file cannot be used (nothing is written)."""
     from ..screen import ScreenOptions, screen_file, tune_process
 
     separators = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}

@@ -51,8 +51,11 @@ class ScreenResult:
 
     @property
     def exit_code(self) -> int:
-        """As ``check``: 1 when anything needs a look (findings, unrecognised, rejected rows)."""
-        return 1 if self.findings or self.patients_with_unrecognised or self.rows_rejected else 0
+        """As ``check``: 1 at least one finding; 3 no finding, but unrecognised items or rejected
+        rows (not safe either, and a pipeline can tell it from a finding); 0 all clear."""
+        if self.findings:
+            return 1
+        return 3 if self.patients_with_unrecognised or self.rows_rejected else 0
 
     def account(self) -> str:
         if self.layout == "wide":
