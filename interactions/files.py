@@ -11,11 +11,16 @@ from .errors import InputError
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path``, then rename it over ``path``."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """The same for bytes (a PNG, an iCalendar file with its CRLF line ends)."""
     path = Path(path)
     try:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent or ".",
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent or ".",
                                          prefix=f".{path.name}.", delete=False) as tmp:
-            tmp.write(text)
+            tmp.write(data)
         os.replace(tmp.name, path)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
