@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from ..errors import InputError
 from ..notice import NOTICE
-from .model import Plan, PlanConstraint, PlanDose, meal_names, parse_clock
+from .model import DAY, Plan, PlanConstraint, PlanDose, meal_names, parse_clock
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -21,7 +21,7 @@ SVG_NS = "http://www.w3.org/2000/svg"
 _LEFT = 230  # room for the item names
 _RIGHT = 30
 _TOP = 58
-_ROW = 44
+_ROW = 48
 _HOUR = 52  # width of one hour
 _SHADES = (("#f4a3a3", "#c0392b"), ("#a9c8f0", "#2c6fbb"), ("#f6cf8b", "#b7791f"),
            ("#b8e0b0", "#3c8d2f"), ("#d6b8ea", "#7d3c98"), ("#f0b7d4", "#a83279"))  # fill, edge
@@ -55,8 +55,12 @@ def _windows(plan: Plan) -> list[tuple[str, int, int, PlanConstraint]]:
         for t in _times(plan, other):
             start = t - (c.before_minutes or 0)
             end = t + (c.after_minutes or 0)
-            if end > start:
-                windows.append((subject, start, end, c))
+            if end <= start:
+                continue
+            # The day repeats: a window past midnight shows again at the other end of the day.
+            for shift in (-DAY, 0, DAY):
+                if start + shift < DAY and end + shift > 0:
+                    windows.append((subject, max(start + shift, 0), min(end + shift, DAY), c))
     return windows
 
 
@@ -75,9 +79,14 @@ def plan_svg(plan: Plan) -> str:
     wake, sleep = parse_clock(plan.wake), parse_clock(plan.sleep)
     first, last = wake // 60, -(-sleep // 60)
     items = _items(plan)
-    width = _LEFT + (last - first) * _HOUR + _RIGHT
+    held = [f"Do not take without asking the prescriber: {n.item.input} ({n.rule_id})"
+            for n in plan.not_placed]
+    # Wide enough for the chart, the footnote and the longest held-back line (about 8 units a
+    # character in bold 13).
+    width = max(_LEFT + (last - first) * _HOUR + _RIGHT, 780,
+                *(int(24 + 8.2 * len(line)) for line in held))
     chart_bottom = _TOP + max(len(items), 1) * _ROW
-    extra = 22 * (len(plan.not_placed) + (0 if plan.feasible else 1)) + 40
+    extra = 22 * (len(plan.not_placed) + (0 if plan.feasible else 1)) + 52
     height = chart_bottom + 30 + extra
 
     def x(minutes: int) -> float:
@@ -112,8 +121,8 @@ def plan_svg(plan: Plan) -> str:
             font_size=13)
     colours = {}
     for subject, start, end, c in _windows(plan):
-        if subject not in rows:
-            continue
+        if subject not in rows or end <= first * 60 or start >= last * 60:
+            continue  # not on the chart (an overnight part before waking, say)
         row, y = rows[subject]
         fill, edge = colours.setdefault(c.source, _SHADES[len(colours) % len(_SHADES)])
         group = _el(row, "g", class_="window", data_rule=c.source, data_start=_hhmm(start),
@@ -121,13 +130,13 @@ def plan_svg(plan: Plan) -> str:
         _el(group, "title", f"{c.source}: {c.text}")
         _el(group, "rect", x=x(start), y=y + 3, width=round(x(end) - x(start), 1), height=_ROW - 6,
             fill=fill, fill_opacity="0.5", stroke=edge, stroke_width=1.2)
-        _el(group, "text", c.source, x=x(start) + 4, y=y + 13, font_size=9, fill=edge)
+        _el(group, "text", c.source, x=x(start) + 10, y=y + 12, font_size=9, fill=edge)
     for d in plan.doses:
         row, y = rows[d.item.input]
         t = parse_clock(d.time)
         mark = _el(row, "g", class_="dose", data_time=d.time, data_dose=f"{d.dose}/{d.of}")
         _el(mark, "title", f"{d.time} {_label(d)}" + (f": {d.note}" if d.note else ""))
-        _el(mark, "circle", cx=x(t), cy=y + _ROW / 2 + 4, r=7, fill="#1f4e9a", stroke="white",
+        _el(mark, "circle", cx=x(t), cy=y + _ROW / 2 + 6, r=7, fill="#1f4e9a", stroke="white",
             stroke_width=2)
         _el(mark, "text", d.time, x=x(t), y=y + _ROW - 3, font_size=10, text_anchor="middle",
             font_weight="bold", fill="#1f4e9a")
@@ -145,12 +154,13 @@ def plan_svg(plan: Plan) -> str:
         _el(svg, "text", "NO PLAN: no timetable meets every constraint; see the plan's conflicts.",
             x=12, y=y, font_size=13, font_weight="bold", fill="#b00020")
         y += 22
-    for held in plan.not_placed:
-        _el(svg, "text", f"Do not take without asking the prescriber: {held.item.input} ({held.rule_id})",
-            x=12, y=y, font_size=13, font_weight="bold", fill="#b00020", class_="not-placed")
+    for line in held:
+        _el(svg, "text", line, x=12, y=y, font_size=13, font_weight="bold", fill="#b00020",
+            class_="not-placed")
         y += 22
-    _el(svg, "text", "Shaded: times the item on that row must keep clear of, labelled with the rule. "
-        + NOTICE, x=12, y=y, font_size=9, fill="#666666")
+    _el(svg, "text", "Shaded: the times the item on that row must keep clear of, labelled with the rule "
+        "that asks for the gap.", x=12, y=y, font_size=10, fill="#444444")
+    _el(svg, "text", NOTICE, x=12, y=y + 15, font_size=10, fill="#666666", class_="notice")
     ET.indent(svg)
     return ET.tostring(svg, encoding="unicode", xml_declaration=True) + "\n"
 
