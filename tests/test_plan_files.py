@@ -172,3 +172,13 @@ def test_cli_keeps_the_plan_exit_code_with_a_file(tmp_path):
                                  "magnesium oxide 400 mg", "doxycycline"])
     assert result.exit_code == 1
     assert "magnesium oxide" not in target.read_text()
+
+
+def test_a_written_file_gets_the_usual_permissions_not_the_temporary_files(tmp_path):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    target = tmp_path / "plan.html"
+    assert runner.invoke(app, ["plan", "-f", "html", "-o", str(target), *ITEMS]).exit_code == 0
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
