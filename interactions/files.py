@@ -67,9 +67,7 @@ class AtomicOutput:
                                              suffix=".part")
         except OSError as exc:
             raise InputError(f"cannot write {self.target}: {exc.strerror}") from None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # as open() would: mkstemp's 0600 would surprise
+        os.fchmod(fd, _mode(self.target))
         self.fh = SmallWrites(io.FileIO(fd, "wb"), WRITE_BYTES)
         return self.fh
 
@@ -77,7 +75,12 @@ class AtomicOutput:
         if self.target is None:
             self.fh.flush()
             return
-        self.fh.close()
+        try:
+            self.fh.close()  # the last flush: a full disk may say so only now
+        except OSError:
+            if not self._direct:
+                os.unlink(self._tmp)
+            raise
         if self._direct:
             return
         if exc_type is None:
@@ -88,14 +91,21 @@ class AtomicOutput:
 
 def write_text_atomically(path: Path | str, text: str) -> None:
     """Write ``text`` as UTF-8 to ``path`` (see AtomicOutput)."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path | str, data: bytes) -> None:
+    """The same for bytes (a PNG, an iCalendar file with its CRLF line ends). A write that fails
+    part-way leaves the old file as it was and no temporary file behind."""
     try:
         with AtomicOutput(path) as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(data)
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def distinct_outputs(inputs: dict[str, str | Path | None], outputs: dict[str, str | Path | None]) -> None:
+def distinct_outputs(inputs: dict[str, str | Path | None],
+                     outputs: dict[str, str | Path | None]) -> None:
     """Refuse, before anything is written, outputs that would overwrite an input or each other:
     ``screen in.csv -o in.csv`` would replace the patients with the findings, and
     ``-o x.csv --summary x.csv`` keep only one of them. Standard output ("-" or None) may take
@@ -120,3 +130,14 @@ def _identity(path: Path) -> object:
         return (status.st_dev, status.st_ino)
     except OSError:
         return str(path.resolve())
+
+
+def _mode(path: Path) -> int:
+    """The replaced file's permissions, or a new file's (0666 less the umask): a temporary file
+    is made 0600, which would leave a handout or calendar file unreadable to others."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

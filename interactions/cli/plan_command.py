@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Optional
 
 import typer
 
 from .common import (
-    FormatOption,
     MealsOption,
+    OutputFile,
     OutputFormat,
     RulesOption,
     Sex,
@@ -18,6 +19,21 @@ from .common import (
     load_checker,
     out,
 )
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+    svg = "svg"
+    png = "png"
+    ics = "ics"
+    html = "html"
+
+
+PlanFormatOption = Annotated[PlanFormat, typer.Option(
+    "--format", "-f", help="Output format: table, json, svg (a timeline of the day), png (the same; "
+                           "needs cairosvg and the cairo library), ics (daily calendar events) or "
+                           "html (a printable handout for the patient).")]
 
 
 def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep, meals) -> None:
@@ -59,7 +75,8 @@ def plan_command(
     slots: Annotated[bool, typer.Option(
         "--slots", help="Plan in the four medication-schedule slots (morning, noon, evening, "
                         "bedtime) when every constraint allows it.")] = False,
-    format: FormatOption = OutputFormat.table,
+    format: PlanFormatOption = PlanFormat.table,
+    output: OutputFile = None,
     rules: RulesOption = None,
 ) -> None:
     """A daily timetable in which every separation and administration instruction holds; an item
@@ -67,14 +84,49 @@ def plan_command(
     was found within the search bound), an item held back, or an item unrecognised."""
     from ..models import PatientContext
     from ..plan import PlanOptions, plan
-    from .render_plan import plan_json, print_plan
-
     options = PlanOptions.from_text(wake, sleep, meals, step, taken=taken or [], slots=slots)
     context = PatientContext(conditions=condition or [], egfr=egfr, age=age,
                              sex=sex.value if sex else None, pregnant=pregnant)
     day_plan = plan(load_checker(rules), items, options, context)
-    if format is OutputFormat.json:
-        out().print(plan_json(day_plan), markup=False, soft_wrap=True)
-    else:
-        print_plan(day_plan, out())
+    write_plan(day_plan, format, output)
     raise typer.Exit(day_plan.exit_code)
+
+
+def _render(day_plan, format: PlanFormat) -> str | bytes:
+    from ..plan import exports
+    from .render_plan import plan_json, plan_table_text
+
+    match format:
+        case PlanFormat.json:
+            return plan_json(day_plan) + "\n"
+        case PlanFormat.svg:
+            return exports.plan_svg(day_plan)
+        case PlanFormat.png:
+            return exports.plan_png(day_plan)
+        case PlanFormat.ics:
+            return exports.plan_ics(day_plan)
+        case PlanFormat.html:
+            return exports.plan_html(day_plan)
+    return plan_table_text(day_plan)
+
+
+def write_plan(day_plan, format: PlanFormat, output) -> None:
+    """The plan in `format`, to standard output or atomically to `output`."""
+    import sys
+
+    from ..files import write_bytes_atomically
+    from .common import err
+    from .render_plan import print_plan
+
+    if format is PlanFormat.table and output is None:
+        print_plan(day_plan, out())
+        return
+    data = _render(day_plan, format)
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_bytes_atomically(output, data)
+        err().print(f"Wrote {output}", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from itertools import groupby
 
@@ -15,6 +16,13 @@ from ..plan import Plan, PlanDose, meal_names
 
 def plan_json(plan: Plan) -> str:
     return json.dumps(plan.model_dump(mode="json"), indent=2, ensure_ascii=False)
+
+
+def plan_table_text(plan: Plan, width: int = 120) -> str:
+    """The table view as plain text (for a file)."""
+    console = Console(record=True, width=width, file=io.StringIO(), color_system=None)
+    print_plan(plan, console)
+    return console.export_text()
 
 
 def _meals(meals: list[str]) -> dict[str, str]:
