@@ -1,32 +1,9 @@
 """A bad rule folder fails at load, naming the file and the rule, with every problem listed."""
 
-import shutil
-from pathlib import Path
 
-import pytest
-from conftest import FIXTURES
+from conftest import edit, problems
 
-from interactions.errors import RuleFileError
 from interactions.knowledge.loader import load_knowledge
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURES / "minimal_rules", tmp_path / "rules")
-    return tmp_path / "rules"
-
-
-def edit(folder: Path, old: str, new: str) -> None:
-    path = folder / "core.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-
-
-def problems(folder: Path) -> list[str]:
-    with pytest.raises(RuleFileError) as caught:
-        load_knowledge(folder)
-    return caught.value.problems
 
 
 def test_the_minimal_folder_loads(folder):

@@ -6,11 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import edit, problems
 from typer.testing import CliRunner
 
 from interactions.cli.app import app
-from interactions.errors import RuleFileError
 from interactions.knowledge.loader import load_knowledge
 
 runner = CliRunner()
@@ -19,25 +18,6 @@ BUNDLED = Path(__file__).resolve().parents[1] / "rules"
 
 def run(*args):
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURES / "minimal_rules", tmp_path / "rules")
-    return tmp_path / "rules"
-
-
-def edit(folder: Path, old: str, new: str) -> None:
-    path = folder / "core.toml"
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new, 1))
-
-
-def problems(folder: Path) -> list[str]:
-    with pytest.raises(RuleFileError) as caught:
-        load_knowledge(folder)
-    return caught.value.problems
 
 
 # ------------------------------------------------------------------ semantic nonsense
