@@ -640,3 +640,20 @@ def test_stdin_in_and_stdout_out_do_not_collide(tmp_path):
                             input="patient_id,medications\n1,doxycycline;magnesium oxide\n",
                             capture_output=True, text=True)
     assert result.returncode == 1 and "tetracyclines-magnesium-chelation" in result.stdout
+
+
+def test_a_header_longer_than_a_line_may_be_is_refused_not_cut(tmp_path):
+    source = tmp_path / "wide.csv"
+    source.write_text("patient_id,medications," + "x" * 70_000 + "\n1,doxycycline\n", encoding="utf-8")
+    code, out, err = run(source)
+    assert code == 2 and out == ""
+    assert err.strip() == ("Error: the header line is longer than 65,536 bytes: expected a line "
+                           "naming the columns (is this a CSV file with line breaks?)")
+
+
+@pytest.mark.parametrize("encoding, name", [("utf-32", "UTF-32"), ("utf-16", "UTF-16")])
+def test_a_utf16_or_utf32_file_is_named_for_what_it_is(tmp_path, encoding, name):
+    source = tmp_path / "wide.csv"
+    source.write_text("patient_id,medications\n1,doxycycline\n", encoding=encoding)
+    code, _, err = run(source)
+    assert code == 2 and f"the input is {name}; convert it to UTF-8 first" in err

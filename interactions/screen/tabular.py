@@ -195,14 +195,20 @@ def open_input(source: str | Path) -> tuple[IO[bytes], int | None]:
 def read_header(stream: IO[bytes], encoding: str) -> tuple[str, int]:
     """The header line (BOM removed) and its length in bytes."""
     try:
-        raw = stream.readline(MAX_LINE_CHARS)
+        raw = stream.readline(MAX_LINE_CHARS + 1)
     except (OSError, EOFError) as exc:
         raise InputError(f"cannot read the input: {exc}") from None
     if not raw:
         raise InputError("the input is empty: expected a header line naming the columns")
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError("the input is UTF-16; convert it to UTF-8 first "
-                         "(iconv -f UTF-16 -t UTF-8)")
+    if len(raw) > MAX_LINE_CHARS and not raw.endswith(b"\n"):
+        # Cut here, its tail would become data line 2 and every line number after it be wrong.
+        raise InputError(f"the header line is longer than {MAX_LINE_CHARS:,} bytes: expected a "
+                         "line naming the columns (is this a CSV file with line breaks?)")
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            raise InputError(f"the input is {name}; convert it to UTF-8 first "
+                             f"(iconv -f {name} -t UTF-8)")
     if "\n".encode(encoding) != b"\n":
         raise InputError(f"encoding {encoding} is not supported: use an ASCII-compatible one "
                          "(utf-8, latin-1, cp1252...) or convert the file with iconv")
