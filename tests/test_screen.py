@@ -144,7 +144,8 @@ def test_screen_and_check_agree_finding_for_finding(tmp_path, checker):
     "alendronate", "levothyroxine", "calcium carbonate", "xyzzy", "doxycyclin", "",
     # several items in one piece, and conditions and eGFR values written as items (check.items)
     "doxycycline, magnesium citrate 400 mg", "Mag-Ox 400 and levofloxacin",
-    "doxycycline magnesium", "dialysis", "CKD stage 4", "eGFR 22"]), max_size=7),
+    "doxycycline magnesium", "dialysis", "CKD stage 4", "eGFR 22",
+    "magnesium oxide 400 mg, on dialysis"]), max_size=7),
     st.sampled_from([None, 12.0, 25.0, 45.0, 90.0]),
     st.lists(st.sampled_from(["dialysis", "CKD", "N18.4", "gout"]), max_size=2),
     st.sampled_from([None, 5.0, 16.0, 40.0]), st.sampled_from([None, "F", "M"]), st.booleans())
