@@ -142,7 +142,11 @@ def test_screen_and_check_agree_finding_for_finding(tmp_path, checker):
 @given(st.lists(st.sampled_from([
     "doxycycline", "Vibramycin 100 mg", "magnesium citrate", "Mag-Ox 400", "Mag-Ox 400",
     "levofloxacin", "ciprofloxacin", "Maalox", "magnesium sulfate IV", "furosemide", "lisinopril",
-    "alendronate", "levothyroxine", "calcium carbonate", "xyzzy", "doxycyclin", ""]), max_size=7),
+    "alendronate", "levothyroxine", "calcium carbonate", "xyzzy", "doxycyclin", "",
+    # several items in one piece, and conditions and eGFR values written as items (check.items)
+    "doxycycline, magnesium citrate 400 mg", "Mag-Ox 400 and levofloxacin",
+    "doxycycline magnesium", "dialysis", "CKD stage 4", "eGFR 22",
+    "magnesium oxide 400 mg, on dialysis"]), max_size=7),
     st.sampled_from([None, 12.0, 25.0, 45.0, 90.0]),
     st.lists(st.sampled_from(["dialysis", "CKD", "N18.4", "gout"]), max_size=2),
     st.sampled_from([None, 5.0, 16.0, 40.0]), st.sampled_from([None, "F", "M"]), st.booleans())
@@ -169,8 +173,84 @@ def test_the_batch_engine_matches_check_on_any_list(checker, items, egfr, condit
         return
     [summary] = found.summary.iter_rows(named=True)
     assert summary["unrecognised_items"] == "; ".join(u.input for u in report.unrecognized)
-    assert summary["items"] == len([i for i in items if i.strip()])
+    # items: the items read, conditions and eGFR values written among them excluded
+    read = checker.read([i for i in items if i.strip()], PatientContext())
+    assert summary["items"] == len(read.entries)
     assert summary["findings"] == len(report.findings)
+
+
+# Medication cells as people write them: several items in one piece, conditions and eGFR values
+# among the medications (README, "Several items in one argument"). Findings as
+# (patient, rule, subject as written, other as written).
+_WRITTEN_FINDINGS = [
+    ("A", "magnesium-severe-renal-impairment", "magnesium oxide 400 mg", "dialysis"),
+    ("B", "tetracyclines-magnesium-chelation", "doxycycline", "magnesium citrate 400 mg"),
+    ("C", "magnesium-severe-renal-impairment", "Mag-Ox 400", "eGFR 22"),
+    ("C", "levofloxacin-magnesium-chelation", "levofloxacin", "Mag-Ox 400"),
+    ("D", "magnesium-severe-renal-impairment", "magnesium oxide 400 mg", "CKD stage 4")]
+_WRITTEN_LISTS = {  # patient: (medication pieces, conditions cell, eGFR cell)
+    "A": (["magnesium oxide 400 mg", "dialysis"], [], None),
+    "B": (["doxycycline, magnesium citrate 400 mg"], [], None),
+    "C": (["Mag-Ox 400 and levofloxacin", "eGFR 22"], [], 40.0),
+    "D": (["magnesium oxide 400 mg", "CKD stage 4"], ["hypertension"], None),
+    "E": (["dialysis"], [], None)}
+_WRITTEN_WIDE = """patient_id,medications,conditions,egfr
+A,magnesium oxide 400 mg;dialysis,,
+B,"doxycycline, magnesium citrate 400 mg",,
+C,Mag-Ox 400 and levofloxacin|eGFR 22,,40
+D,magnesium oxide 400 mg;CKD stage 4,hypertension,
+E,dialysis,,
+F,doxycycline;magnesium oxide 400 mg;eGFR 300,,
+"""
+_WRITTEN_LONG = """patient_id,medication,dose,conditions,egfr
+A,magnesium oxide,400 mg,,
+A,dialysis,,,
+B,"doxycycline, magnesium citrate 400 mg",,,
+C,Mag-Ox 400 and levofloxacin,,,40
+C,eGFR 22,,,
+D,magnesium oxide,400 mg,hypertension,
+D,CKD stage 4,,,
+E,dialysis,,,
+F,doxycycline,,,
+F,magnesium oxide,400 mg,,
+F,eGFR 300,,,
+"""
+
+
+@pytest.mark.parametrize("layout", ["wide", "long"])
+def test_screen_reads_combined_items_and_conditions_in_medication_cells(tmp_path, checker, layout):
+    source = tmp_path / f"{layout}.csv"
+    source.write_text(_WRITTEN_WIDE if layout == "wide" else _WRITTEN_LONG, encoding="utf-8")
+    result, out = screen(source, tmp_path)
+    header, *found = out["findings"]
+    col = {name: i for i, name in enumerate(header)}
+    assert [(r[col["patient_id"]], r[col["rule_id"]], r[col["subject_written"]],
+             r[col["other_written"]]) for r in found] == _WRITTEN_FINDINGS
+    summary = {r[0]: r for r in out["summary"][1:]}
+    # items read (a condition or eGFR among the medications is not one); none unrecognised;
+    # E's cell holds only a condition: screened, not "empty medication list"
+    assert {p: (r[8], r[9]) for p, r in summary.items()} == {
+        "A": ("1", "0"), "B": ("2", "0"), "C": ("2", "0"), "D": ("1", "0"), "E": ("0", "0")}
+    # an eGFR written among the medications is checked as an eGFR cell is
+    assert {r[1] for r in out["rejects"][1:]} == {"eGFR 300 is outside 0-250 mL/min/1.73 m2"}
+    assert result.patients == 5
+    for patient, (items, conditions, egfr) in _WRITTEN_LISTS.items():  # and check agrees
+        report = checker.check(items, PatientContext(conditions=conditions, egfr=egfr))
+        assert [(f.rule_id, f.subject.input, _other(f).input) for f in report.findings] == [
+            f[1:] for f in _WRITTEN_FINDINGS if f[0] == patient]
+
+
+def test_screen_frame_and_records_read_medication_cells_as_check_does(checker):
+    frame = pl.DataFrame({"patient_id": list(_WRITTEN_LISTS),
+                          "medications": [";".join(v[0]) for v in _WRITTEN_LISTS.values()],
+                          "conditions": [";".join(v[1]) for v in _WRITTEN_LISTS.values()],
+                          "egfr": [v[2] for v in _WRITTEN_LISTS.values()]})
+    found = screen_frame(frame, checker)
+    assert [(f["patient_id"], f["rule_id"], f["subject_written"], f["other_written"])
+            for f in found.findings.iter_rows(named=True)] == _WRITTEN_FINDINGS
+    records = screen_records(frame.to_dicts(), checker)
+    assert [(p.patient_id, f.rule_id, f.subject.input, _other(f).input)
+            for p in records for f in p.report.findings] == _WRITTEN_FINDINGS
 
 
 def test_the_long_layout_finds_what_the_wide_layout_finds(tmp_path):
@@ -193,7 +273,7 @@ def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(
         '{id},70,M,,"CKD stage 4",,"calcium carbonate",',  # the first age and sex given count
         '{id},30,F,,,yes,levothyroxine,',
         '{id},,F,90,,NO,"zinc gluconate","1,000 mg"',
-        '{id},55,M,35.5,,,lisinopril;ramipril,']
+        '{id},55,M,35.5,,,lisinopril;ramipril,']  # a cell of two items, as check reads it
     damage = ['{id},abc,F,,,,doxycycline,', '{id},40,F,,,,  ,', '{id},40,X,,,,Mag-Ox,',
               '{id},40,F,,,maybe,Mag-Ox,', '{id},40,F,300,,,Mag-Ox,', '{id},40,F,,,,"Mag-Ox,',
               ' ,40,F,,,,Mag-Ox,']
@@ -213,7 +293,7 @@ def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(
 
     account, small = outputs("small", block_bytes=6_000)
     assert account.startswith("screen: 3,071 rows read = 3,000 rows screened (600 patients) + "
-                              "71 rows rejected; 85 blank lines skipped; 2,200 findings")
+                              "71 rows rejected; 85 blank lines skipped; 3,000 findings")
     assert b"age 'abc' is not a number" in small[2]
     sorted_account, resorted = outputs("sorted", sort=True, block_bytes=6_000)
     assert sorted_account == account and resorted[:2] == small[:2]

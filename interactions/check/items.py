@@ -7,7 +7,7 @@ lab value of the patient (written among the items), or an unrecognised item. Not
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..errors import InputError
@@ -42,12 +42,12 @@ def read_items(resolver: Resolver, items: Iterable[str], context: PatientContext
         if not text.strip():
             raise InputError(f"item {number} is empty: give a medication, supplement or condition")
         for entry in item_entries(resolver, text):
-            value = _egfr_value(entry.input)
-            if value is not None:
+            role, value = item_role(entry)
+            if role == "egfr":
                 egfr = value if egfr is None else min(egfr, value)
                 notes.append(f"'{entry.input}' written among the items: used as the eGFR"
                              + ("" if egfr == value else f" (the lower value, {egfr:g}, counts)"))
-            elif entry.recognised and entry.kind == "condition":
+            elif role == "condition":
                 conditions.append(entry.input)
                 notes.append(f"'{entry.input}' written among the items: used as a condition "
                              f"({entry.resolved_name})")
@@ -59,13 +59,29 @@ def read_items(resolver: Resolver, items: Iterable[str], context: PatientContext
     return ReadItems(entries, context, notes)
 
 
-def item_entries(resolver: Resolver, text: str) -> list[MedicationEntry]:
+def item_role(entry: MedicationEntry) -> tuple[str, float | None]:
+    """What an entry in an item position is: ("egfr", value) for an eGFR written as an item,
+    ("condition", None) for a recognised condition, else ("item", None), an item to check.
+    read_items and batch screening (screen.screener) both ask here."""
+    value = _egfr_value(entry.input)
+    if value is not None:
+        return "egfr", value
+    if entry.recognised and entry.kind == "condition":
+        return "condition", None
+    return "item", None
+
+
+def item_entries(resolver: Resolver, text: str,
+                 resolve: Callable[[str], MedicationEntry] | None = None) -> list[MedicationEntry]:
     """The entries one argument or cell holds: itself when the whole text names one thing
-    (a combination product), else each item it lists."""
+    (a combination product), else each item it lists. ``resolve`` is the resolver's
+    ``resolve`` unless given (batch screening passes ``identify``: the same match, without
+    "did you mean" suggestions)."""
+    resolve = resolve or resolver.resolve
     if resolver.names_exactly(text):
-        return [resolver.resolve(text)]
+        return [resolve(text)]
     parts = split_items(text)
-    found = [entry for part in parts for entry in _with_ingredients(resolver, part)]
+    found = [entry for part in parts for entry in _with_ingredients(resolver, part, resolve)]
     if any(map(_maybe_condition, found)):
         # Only now, so a list of known names never loads the classification: an ICD-10-CM
         # code or title, whole ("Iron deficiency anemia, unspecified" holds a comma) or in part.
@@ -79,13 +95,14 @@ def item_entries(resolver: Resolver, text: str) -> list[MedicationEntry]:
     return found
 
 
-def _with_ingredients(resolver: Resolver, text: str) -> list[MedicationEntry]:
+def _with_ingredients(resolver: Resolver, text: str,
+                      resolve: Callable[[str], MedicationEntry]) -> list[MedicationEntry]:
     """'doxycycline magnesium citrate 400 mg' is two items: a magnesium form (or any named
     ingredient) after a drug's name is never read as the drug's salt."""
     cut = resolver.second_ingredient(text)
     if cut is None:
-        return [resolver.resolve(text)]
-    return [resolver.resolve(part) for part in cut]
+        return [resolve(text)]
+    return [resolve(part) for part in cut]
 
 
 def _maybe_condition(entry: MedicationEntry) -> bool:

@@ -20,7 +20,11 @@ _KIDNEY = (r"(?:ckd|chronic kidney disease|chronic kidney failure|chronic renal 
 _GRADE_WORDS = r"(?:\s+(?:mild|moderate|severe|unspecified))?"
 _STAGE_AFTER = re.compile(rf"^{_KIDNEY}\s*(?:stage\s*|g\s*)?{_STAGE}{_GRADE_WORDS}$")
 _STAGE_BEFORE = re.compile(rf"^(?:stage\s*|g\s*){_STAGE}\s*{_KIDNEY}$")
-_ON_DIALYSIS = re.compile(r"^.+\s+on\s+(?:haemo|hemo|peritoneal\s+)?dialysis$")
+# "ESKD on dialysis", "CKD stage 5 on dialysis": only kidney words before it, so that
+# "magnesium oxide 400 mg on dialysis" is never read as dialysis alone (the magnesium lost).
+_ON_DIALYSIS = re.compile(
+    rf"^(?:{_KIDNEY}(?:\s*(?:stage\s*|g\s*)?(?:5d?|v))?|eskd|esrd|esrf|end stage (?:renal|kidney) "
+    r"(?:disease|failure)|(?:kidney|renal) failure)\s+on\s+(?:haemo|hemo|peritoneal\s+)?dialysis$")
 # "mag citrate", "mg glycinate", "mag 400": the nicknames of magnesium and its forms.
 _MAGNESIUM_NICKNAME = re.compile(r"^(?:mag|mg)(?:\s+(.+))?$")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _MASS_UNITS = {
@@ -248,6 +249,7 @@ def _name_left(r: _Reading) -> str:
     return re.sub(r"^of\s+", "", name, flags=re.I)  # "1 tablet of Mag-Ox 400"
 
 
+@lru_cache(maxsize=8192)  # a ParsedItem is immutable; splitting and resolving both parse a text
 def parse_item(text: str) -> ParsedItem:
     """Parse one medication string. The name is what is left once the sure patterns are removed."""
     r = _Reading(text)

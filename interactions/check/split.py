@@ -31,6 +31,8 @@ def split_items(text: str) -> list[str]:
     """The items in ``text``, in order, each as written. A piece that carries only directions
     ("twice daily", "take with food", "400 mg") belongs to the item before it (or after it, when
     it comes first), so it is never read as an item of its own."""
+    if _SEPARATORS.search(text) is None:  # one piece (most texts): what the loop would give
+        return [text.strip()] if text.strip() else []
     spans: list[list[int]] = []  # [start, end] of each item in ``text``
     pending: int | None = None  # start of directions written before any name
     for start, end in _pieces(text):

@@ -16,9 +16,12 @@ from typing import Any
 
 import polars as pl
 
+from .cells import parse_egfr
 from .screener import (
+    AS_EGFR,
     BLANK_ROLE,
     CONDITION_SUBJECT,
+    IN_CONTEXT,
     MAGNESIUM,
     OBJECT,
     SEVERITIES,
@@ -27,6 +30,7 @@ from .screener import (
     Numbering,
     Screener,
 )
+from .tabular import RowError
 
 INVOLVED = SUBJECT | OBJECT | CONDITION_SUBJECT | MAGNESIUM
 PATIENT_SCHEMA = {"p": pl.UInt32, "pid": pl.String, "line": pl.Int64, "ctx": pl.UInt32,
@@ -114,17 +118,66 @@ def _kept(screener: Screener, name: str, make: Callable[[], Any]) -> Any:
 
 def resolve_pieces(screener: Screener, pieces: pl.DataFrame) -> pl.DataFrame:
     """``item``, ``flags`` and ``code`` in place of each piece's text (which is not needed
-    again, and would keep the block's text in memory); each distinct piece is resolved once."""
+    again, and would keep the block's text in memory); each distinct piece is resolved once.
+    A piece that holds several items (Screener.item) becomes a row per item, and ``pos`` is
+    numbered again so that each item has a place of its own."""
     table = memo(screener, "pieces", {"piece": pl.String},
                  {"item": pl.UInt32, "flags": pl.UInt8, "code": pl.Int32},
-                 lambda piece: [(i.id, i.flags, i.code) for i in (screener.item(piece),)])
-    return table.lookup(pieces).drop("piece")
+                 lambda piece: [(i.id, i.flags, i.code) for i in screener.item(piece)])
+    answers = table.join(pieces.select("piece"))
+    if answers.height == pieces.height:  # one item per piece: the columns as they are
+        return pieces.hstack(answers.drop("piece")).drop("piece")
+    return (table.join(pieces).drop("piece", "pos").with_row_index("pos")
+            .select(pieces.columns[:pieces.columns.index("piece")] + ["item", "flags", "code"]
+                    + pieces.columns[pieces.columns.index("piece") + 1:]))
 
 
 def item_counts(pieces: pl.DataFrame) -> pl.DataFrame:
-    """p, items: the number of pieces that are not blank, for patients that have one."""
+    """p, items, written: the number of items read from the medication cells (conditions and
+    eGFR values written there are not items) and of pieces that are not blank, for patients
+    that have one."""
     return (pieces.filter((pl.col("flags") & BLANK_ROLE) == 0)
-            .group_by("p", maintain_order=True).agg(pl.len().cast(pl.Int64).alias("items")))
+            .group_by("p", maintain_order=True).agg(
+                items=((pl.col("flags") & IN_CONTEXT) == 0).sum().cast(pl.Int64),
+                written=pl.len().cast(pl.Int64)))
+
+
+def with_piece_context(screener: Screener, rows: pl.DataFrame,
+                       pieces: pl.DataFrame) -> tuple[pl.DataFrame, bool]:
+    """``rows`` (p, conditions, egfr: the cells, as text) with the conditions and eGFR values
+    written among a patient's medications added, as check.items.read_items adds them: the
+    conditions after the cell's, in order; the lower eGFR counts. A cell that cannot be read
+    is left as it is (the row is rejected for it). Also whether any patient had such a piece."""
+    found = pieces.filter((pl.col("flags") & IN_CONTEXT) != 0).select("p", "item", "flags")
+    if not found.height:
+        return rows, False
+    first = screener.separators[0]
+    items = screener.items
+    extra: dict[int, tuple[list[str], float | None]] = {}
+    for p, item, flags in found.iter_rows():
+        conditions, egfr = extra.setdefault(p, ([], None))
+        if flags & AS_EGFR:
+            value = items[item].egfr
+            extra[p] = (conditions, value if egfr is None else min(egfr, value))
+        else:
+            conditions.append(items[item].written)
+    cells = rows.filter(pl.col("p").is_in(list(extra))).select("p", "conditions", "egfr")
+    merged = []
+    for p, condition_cell, egfr_cell in cells.iter_rows():
+        conditions, egfr = extra[p]
+        if conditions:
+            condition_cell = first.join([c for c in (condition_cell,) if c.strip()] + conditions)
+        if egfr is not None:
+            try:
+                given = parse_egfr(egfr_cell)
+            except RowError:
+                pass  # the row is rejected for its own cell
+            else:
+                egfr_cell = repr(egfr if given is None else min(given, egfr)).removesuffix(".0")
+        merged.append((p, condition_cell, egfr_cell))
+    update = _table(merged, {"p": rows.schema["p"], "conditions": pl.String, "egfr": pl.String})
+    rows = rows.update(update, on="p")
+    return rows, True
 
 
 def screen_block(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFrame) -> Screened:

@@ -14,7 +14,13 @@ import polars as pl
 
 from ..check.engine import Checker
 from ..errors import InputError
-from .columnar import PATIENT_SCHEMA, item_counts, resolve_pieces, screen_block
+from .columnar import (
+    PATIENT_SCHEMA,
+    item_counts,
+    resolve_pieces,
+    screen_block,
+    with_piece_context,
+)
 from .fields import WHITESPACE
 from .formats import REJECT_COLUMNS, frames
 from .screener import Screener
@@ -57,10 +63,11 @@ def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
         "p", piece=_pieces(frame.get_column("medications"), screener.separators))
         .explode("piece").with_row_index("pos"))
     counts = item_counts(pieces)
+    rows, _ = with_piece_context(screener, rows, pieces)
     rows = rows.rename({"patient": "pid"}).with_columns(
         pl.col("pid").str.strip_chars(WHITESPACE)).join(
         counts, on="p", how="left", maintain_order="left").with_columns(
-        pl.col("items").fill_null(0).cast(pl.Int64))
+        pl.col("items", "written").fill_null(0).cast(pl.Int64))
     rows = checked_rows(rows, screener)
     patients = rows.filter(pl.col("reason").is_null()).select(
         "p", "pid", line=pl.col("p").cast(pl.Int64), ctx="ctx", age="age", sex="sex",

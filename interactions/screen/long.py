@@ -16,7 +16,7 @@ import polars as pl
 
 from ..errors import InputError
 from .cells import parse_age, parse_egfr, parse_pregnant, parse_sex
-from .columnar import Tables, item_counts, memo, resolve_pieces
+from .columnar import Tables, item_counts, memo, resolve_pieces, with_piece_context
 from .fields import WHITESPACE, Lines, read_fields
 from .screener import Screener
 from .tabular import Layout, RowError
@@ -115,22 +115,43 @@ def read_long(block: bytes | Lines, first_line: int, layout: Layout, encoding: s
                .to_list()}  # the lowest eGFR as written for Screener.context_id, as a cell
     patients = patients.with_columns(egfr=pl.col("egfr").replace_strict(
         written, default=None, return_dtype=pl.String).fill_null(""))
-    # The cells were checked above, so Screener.context_id answers with a number.
-    contexts = memo(screener, "pooled contexts",
-                    {"conditions": pl.String, "egfr": pl.String, "pregnant": pl.String},
-                    {"ctx": pl.UInt32},
-                    lambda *cells: [(screener.context_id(*cells),)]).lookup(patients)
     pieces = resolve_pieces(screener, rows.select(
         p="q", piece=pl.when(pl.col("dose") != "")
         .then(pl.concat_str("medication", pl.lit(" "), "dose"))
         .otherwise("medication")).with_row_index("pos"))
+    contexts, pieces, unusable = _contexts(screener, patients, pieces, rows)
+    rejects += rejected(unusable, "reason")
     # The inner join keeps the patients with a row screened (each has a medication).
     patients = contexts.select(
         p="q", pid="pid", line="line", ctx="ctx", age="age", sex="sex",
-        rejected=pl.col("rejected").fill_null(0)).join(item_counts(pieces), on="p",
-                                                       maintain_order="left")
-    return Tables(patients, pieces, sorted(rejects), found.blank, rows_screened=rows.height,
+        rejected=pl.col("rejected").fill_null(0)).join(
+        item_counts(pieces).drop("written"), on="p", maintain_order="left")
+    return Tables(patients, pieces, sorted(rejects), found.blank,
+                  rows_screened=rows.height - unusable.height,
                   first_key=order_key(ids.item(0)), last_key=order_key(ids.item(-1)))
+
+
+def _contexts(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFrame,
+              rows: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The patients with ``ctx``, their pieces, and the rows (p, reason) of the patients whose
+    context cannot be used (an eGFR outside 0-250 written as a medication: they are rejected,
+    their pieces dropped). Conditions and eGFR values written as medications join the pooled
+    ones, as check.items.read_items adds them."""
+    patients, _ = with_piece_context(screener, patients.rename({"q": "p"}), pieces)
+    # The cells were checked before, so Screener.context_id answers with a number (a reason
+    # only for an eGFR written as a medication outside 0-250).
+    contexts = memo(screener, "pooled contexts",
+                    {"conditions": pl.String, "egfr": pl.String, "pregnant": pl.String},
+                    {"ctx": pl.UInt32, "reason": pl.String},
+                    lambda *cells: [(found, None) if isinstance(found, int) else (None, found)
+                                    for found in (screener.context_id(*cells),)]
+                    ).lookup(patients.rename({"p": "q"}))
+    unusable = contexts.filter(pl.col("reason").is_not_null()).select("q", "reason")
+    if not unusable.height:
+        return contexts, pieces, pl.DataFrame(schema={"p": pl.UInt32, "reason": pl.String})
+    contexts = contexts.filter(pl.col("reason").is_null())
+    pieces = pieces.filter(~pl.col("p").is_in(unusable.get_column("q").implode()))
+    return contexts, pieces, rows.select("p", "q").join(unusable, on="q", maintain_order="left")
 
 
 def _out_of_order(ids: list[str], lines: list[int]) -> Tables:

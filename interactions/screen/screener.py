@@ -20,6 +20,7 @@ from ..check.dose import (
     round_mg,
 )
 from ..check.engine import Checker
+from ..check.items import item_entries, item_role
 from ..knowledge.schema import SEVERITY_ORDER
 from ..models import DoseItem, PatientContext, Resolved
 from .cells import SEX, parse_egfr, parse_pregnant
@@ -36,8 +37,12 @@ def _same(text: str) -> str:
     return text
 
 
-# Roles of an item, as bit flags a column can carry.
+# Roles of an item, as bit flags a column can carry. AS_CONDITION and AS_EGFR: a piece of a
+# medication cell that is a condition or an eGFR (check.items.item_role): the patient's context,
+# not an item to check.
 BLANK_ROLE, UNKNOWN, SUBJECT, OBJECT, CONDITION_SUBJECT, MAGNESIUM = 1, 2, 4, 8, 16, 32
+AS_CONDITION, AS_EGFR = 64, 128
+IN_CONTEXT = AS_CONDITION | AS_EGFR
 
 
 class Item:
@@ -46,13 +51,14 @@ class Item:
     ``id`` is its row in the screener's item table; ``flags`` its roles (the constants above), so
     items no rule mentions cost nothing after their first sighting."""
 
-    __slots__ = ("id", "written", "cell", "node", "name", "route", "code", "flags", "order")
+    __slots__ = ("id", "written", "cell", "node", "name", "route", "code", "flags", "order",
+                 "egfr")
 
     def __init__(self, written: str, cell: str, node: str | None = None, name: str | None = None,
-                 route: str = "any", code: int = -1, flags: int = 0):
+                 route: str = "any", code: int = -1, flags: int = 0, egfr: float | None = None):
         self.id = 0
         self.written, self.cell, self.node, self.name, self.route = written, cell, node, name, route
-        self.code, self.flags = code, flags
+        self.code, self.flags, self.egfr = code, flags, egfr
         self.order = (node or "", written)  # how check orders findings on the same rule
 
 
@@ -170,13 +176,25 @@ class Screener:
         self.items.append(item)
         return item
 
-    def item(self, piece: str) -> Item:
-        """The resolved item for one piece of a medication cell (BLANK for an empty piece), as a
-        new numbered item: columnar.resolve_pieces asks once per distinct piece."""
+    def item(self, piece: str) -> list[Item]:
+        """The items one piece of a medication cell holds (BLANK for an empty piece), each a new
+        numbered item: columnar.resolve_pieces asks once per distinct piece. A piece is read as
+        ``check`` reads an argument (check.items.item_entries and item_role): several items
+        written in it are several items, and a condition or eGFR written in it is an item
+        flagged AS_CONDITION or AS_EGFR, for the patient's context."""
         text = piece.strip()
         if not text:
-            return BLANK
-        entry = self.checker.resolver.identify(text)
+            return [BLANK]
+        return [self._item(entry) for entry in
+                item_entries(self.checker.resolver, text, self.checker.resolver.identify)]
+
+    def _item(self, entry) -> Item:
+        text = entry.input
+        role, egfr = item_role(entry)
+        if role != "item":
+            return self._register(Item(text, self.neutralise(text), entry.id, entry.resolved_name,
+                                       flags=AS_EGFR if role == "egfr" else AS_CONDITION,
+                                       egfr=egfr))
         if entry.id is None:
             return self._register(Item(text, self.neutralise(text), flags=UNKNOWN))
         route = self.checker.route_of(entry)

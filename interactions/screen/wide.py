@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from .cells import parse_age, parse_sex
-from .columnar import Tables, item_counts, memo, resolve_pieces
+from .columnar import Tables, item_counts, memo, resolve_pieces, with_piece_context
 from .fields import WHITESPACE, read_fields
 from .screener import Screener
 from .tabular import Layout, RowError
@@ -57,12 +57,13 @@ def resolve_wide(parsed: Parsed, screener: Screener) -> Tables:
     """The second half: pieces and cells resolved (once per distinct value), rows checked."""
     fields, problems, first_line = parsed.fields, dict(parsed.problems), parsed.first_line
     pieces = resolve_pieces(screener, parsed.pieces)
-    rows = checked_rows(fields.select(
+    rows, added = with_piece_context(screener, fields.select(
         "p", pid=_column(parsed.layout, "patient").str.strip_chars(WHITESPACE),
-        **{role: _column(parsed.layout, role) for role in ROLES[2:]}).join(
-        item_counts(pieces), on="p", how="left", maintain_order="left").with_columns(
-        pl.col("items").fill_null(0)), screener,
-        tuple(role for role in CONTEXT_ROLES if role in parsed.layout.columns))
+        **{role: _column(parsed.layout, role) for role in ROLES[2:]}), pieces)
+    present = tuple(role for role in CONTEXT_ROLES if role in parsed.layout.columns
+                    or (added and role != "pregnant"))
+    rows = checked_rows(rows.join(item_counts(pieces), on="p", how="left", maintain_order="left")
+                        .with_columns(pl.col("items", "written").fill_null(0)), screener, present)
     problems.update(rows.filter(pl.col("reason").is_not_null()).select("p", "reason").iter_rows())
     patients = rows.filter(pl.col("reason").is_null()).select(
         "p", "pid", line=(pl.col("p").cast(pl.Int64) + first_line), ctx="ctx", age="age",
@@ -104,7 +105,7 @@ def checked_rows(rows: pl.DataFrame, screener: Screener,
             rows = rows.join(found, on=found.columns[0], how="left", maintain_order="left")
     checks = [pl.when(pl.col("pid") == "").then(pl.lit("empty patient id")),
               *(found.columns[1] for found in (ages, sexes) if found.height), "context_reason",
-              pl.when(pl.col("items") == 0).then(pl.lit("empty medication list"))]
+              pl.when(pl.col("written") == 0).then(pl.lit("empty medication list"))]
     return rows.with_columns(reason=pl.coalesce(checks))
 
 
