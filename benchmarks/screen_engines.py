@@ -85,8 +85,11 @@ def run_dask(parts: Path, workers: int) -> dict:
     from interactions.screen.dask import screen
 
     start = time.perf_counter()
+    # polars would give every worker all the machine's cores: share them out instead
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address=None,
+                           env={"POLARS_MAX_THREADS": threads})
     client = Client(cluster)
     client.run(_warm)  # rules compiled on every worker: part of the start-up
     started = time.perf_counter() - start
