@@ -161,3 +161,11 @@ def _schema(what: str) -> dict:
     from interactions.screen.parquet import SCHEMAS
 
     return SCHEMAS[what]
+
+
+def test_a_parquet_summary_beside_csv_findings_is_refused(tmp_path):
+    source = tmp_path / "p.csv"
+    source.write_text("patient_id,medications\nA,doxycycline;Maalox\n")
+    with pytest.raises(InputError, match="Parquet/Arrow too"):
+        screen_file(source, tmp_path / "f.csv", summary=tmp_path / "s.parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]

@@ -8,10 +8,11 @@ are the CSV file's, finding for finding; memory holds one batch and the pipeline
 List cells are joined with the item separator; CR and LF inside a text cell become spaces
 (a CSV record is one physical line).
 
-Out: the pipeline writes JSON lines to a temporary file beside each output, which polars then
-streams into Parquet or Arrow IPC (typed columns, those of ``screen_frame``) under a temporary
-name, renamed when complete. ``line`` is the 0-based row index of the input when the input is
-Parquet/Arrow (as ``screen_frame``'s), the input line number otherwise.
+Out: the pipeline writes JSON lines to a temporary file beside each output; they are then
+converted 32 MB of lines at a time (polars parses, pyarrow's Parquet/IPC writer appends) into
+typed columns, those of ``screen_frame``, under a temporary name renamed when complete. ``line``
+is the 0-based row index of the input when the input is Parquet/Arrow (as ``screen_frame``'s),
+the input line number otherwise.
 
 pyarrow is needed (``pip install "interactions[dataframe]"``): polars alone reads a Parquet file
 whole or through its lazy engine, neither of which hands out row-group batches that keep the
@@ -36,6 +37,7 @@ PARQUET_SUFFIXES = (".parquet", ".pq")
 ARROW_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
 COLUMNAR_FORMATS = ("parquet", "arrow")
 BATCH_ROWS = 65_536  # rows per record batch read (a row group is read in pieces of this size)
+CONVERT_BYTES = 32 << 20  # JSON lines converted to Parquet/Arrow at a time
 FIRST_LINE = 2  # the CSV rendering's first data line: the row index is line - FIRST_LINE
 
 _FINDING_TYPES = {"clinical_significance": pl.Int64, "drug_before_hours": pl.Float64,
@@ -165,14 +167,6 @@ class ColumnarOutput:
         schema = SCHEMAS[self.what]
         read = {c: (pl.List(pl.String) if c == "unrecognised_items" else t)
                 for c, t in schema.items()}
-        if self.staging.stat().st_size:
-            frame = pl.scan_ndjson(self.staging, schema=read)
-        else:
-            frame = pl.LazyFrame(schema=read)
-        if "unrecognised_items" in read:
-            frame = frame.with_columns(pl.col("unrecognised_items").list.join("; "))
-        if self.row_index and "line" in read:
-            frame = frame.with_columns(pl.col("line") - FIRST_LINE)
         handle, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part",
                                         dir=self.target.parent)
         umask = os.umask(0)
@@ -180,16 +174,41 @@ class ColumnarOutput:
         os.fchmod(handle, 0o666 & ~umask)  # as open() would: mkstemp's 0600 would surprise
         os.close(handle)
         try:
-            if self.fmt == "parquet":
-                frame.sink_parquet(name)
-            else:
-                frame.sink_ipc(name)
+            self._convert(read, name)
             os.replace(name, self.target)
         except BaseException:
             Path(name).unlink(missing_ok=True)
             raise
         finally:
             self.staging.unlink(missing_ok=True)
+
+    def _convert(self, read: dict, name: str) -> None:
+        """JSON lines to Parquet/Arrow a chunk at a time: memory holds one chunk."""
+        import pyarrow as pa
+        import pyarrow.ipc
+        import pyarrow.parquet as pq
+
+        arrow_schema = pl.DataFrame(schema=self._typed(pl.DataFrame(schema=read)).schema
+                                    ).to_arrow().schema
+        if self.fmt == "parquet":
+            writer = pq.ParquetWriter(name, arrow_schema)
+        else:
+            writer = pa.ipc.new_file(name, arrow_schema)
+        with writer, open(self.staging, "rb") as staged:
+            while True:
+                chunk = staged.read(CONVERT_BYTES)
+                if not chunk:
+                    break
+                chunk += staged.readline()  # whole lines
+                frame = self._typed(pl.read_ndjson(io.BytesIO(chunk), schema=read))
+                writer.write_table(frame.to_arrow().cast(arrow_schema))
+
+    def _typed(self, frame: pl.DataFrame) -> pl.DataFrame:
+        if "unrecognised_items" in frame.columns:
+            frame = frame.with_columns(pl.col("unrecognised_items").list.join("; "))
+        if self.row_index and "line" in frame.columns:
+            frame = frame.with_columns(pl.col("line") - FIRST_LINE)
+        return frame
 
     def discard(self) -> None:
         self.staging.unlink(missing_ok=True)

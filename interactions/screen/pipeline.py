@@ -89,6 +89,10 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
     if out_format in parquet.COLUMNAR_FORMATS:
         return _screen_columnar(source, findings, summary, rejects, options, progress,
                                 out_format, kind is not None)
+    for path in (summary, rejects):
+        if path and parquet.input_format(path):
+            raise InputError(f"{path}: a Parquet/Arrow summary or rejects file needs the "
+                             f"findings in Parquet/Arrow too (-o FILE.parquet, --format parquet)")
     if out_format != options.output_format:
         options = replace(options, output_format=out_format)
     if kind is not None:
