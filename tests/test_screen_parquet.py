@@ -169,3 +169,10 @@ def test_a_parquet_summary_beside_csv_findings_is_refused(tmp_path):
     with pytest.raises(InputError, match="Parquet/Arrow too"):
         screen_file(source, tmp_path / "f.csv", summary=tmp_path / "s.parquet")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+def test_the_core_screen_package_does_not_import_dask():
+    code = ("import sys, interactions.screen, interactions.cli; "
+            "print(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
