@@ -13,6 +13,8 @@ from .common import RulesOption, err
 class ScreenFormat(StrEnum):
     csv = "csv"
     jsonl = "jsonl"
+    parquet = "parquet"
+    arrow = "arrow"
 
 
 class Layout(StrEnum):
@@ -27,14 +29,17 @@ def _column(role: str, example: str):
 
 def screen(
     input: Annotated[str, typer.Argument(
-        metavar="INPUT", help="Patient file (CSV/TSV, gzip read transparently), or - for stdin.")],
+        metavar="INPUT", help="Patient file (CSV/TSV, gzip read transparently; .parquet, .arrow/.feather), "
+             "or - for stdin.")],
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Findings file (default: stdout). Files are replaced atomically.")] = None,
     summary: Annotated[Optional[str], typer.Option(
         help="Per-patient summary file: one row for every patient screened.")] = None,
     rejects: Annotated[Optional[str], typer.Option(
         help="Rejected rows file: line number, reason, raw row.")] = None,
-    format: Annotated[ScreenFormat, typer.Option("--format", "-f", help="Output format.")] = ScreenFormat.csv,
+    format: Annotated[Optional[ScreenFormat], typer.Option(
+        "--format", "-f", help="Output format (default: from the -o suffix — .parquet, "
+                               ".arrow/.feather, .jsonl — else csv).")] = None,
     layout: Annotated[Optional[Layout], typer.Option(
         help="wide: one row per patient; long: one row per patient and medication "
              "(default: detected from the header).")] = None,
@@ -76,8 +81,8 @@ def screen(
                "sex": sex_column, "pregnant": pregnant_column}
     options = ScreenOptions(encoding=encoding, delimiter=delimiter,
                             layout=layout.value if layout else None, item_separator=item_separator,
-                            columns=columns, output_format=format.value, sort=sort, jobs=jobs,
-                            rules=rules)
+                            columns=columns, output_format=format.value if format else "csv",
+                            sort=sort, jobs=jobs, rules=rules)
     tune_process()  # process-wide garbage-collector tuning: the CLI's to make, not the library's
     with _progress(quiet) as progress:
         result = screen_file(input, output, summary=summary, rejects=rejects, options=options,

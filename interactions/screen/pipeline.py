@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -81,11 +81,32 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
     """Screen a CSV/TSV (optionally gzipped) patient file; outputs are replaced atomically.
 
     ``findings`` None or "-" writes to stdout. Raises InputError for an unusable file (no header,
-    unknown columns, long layout out of patient order without ``sort``)."""
+    unknown columns, long layout out of patient order without ``sort``).
+
+    A ``.parquet``/``.arrow``/``.feather`` source is read batch by batch; Parquet/Arrow outputs
+    (``output_format`` "parquet"/"arrow", or a findings path with that suffix) see parquet.py."""
     distinct_outputs({"the input": source}, {
         "the findings (-o)": findings,
         **({"--summary": summary} if summary else {}), **({"--rejects": rejects} if rejects else {})})
-    stream, size = open_input(source)
+    from . import parquet
+
+    out_format = parquet.output_format(findings, None if options.output_format == "csv"
+                                       else options.output_format)
+    kind = parquet.input_format(source)
+    if out_format in parquet.COLUMNAR_FORMATS:
+        return _screen_columnar(source, findings, summary, rejects, options, progress,
+                                out_format, kind is not None)
+    for path in (summary, rejects):
+        if path and parquet.input_format(path):
+            raise InputError(f"{path}: a Parquet/Arrow summary or rejects file needs the "
+                             f"findings in Parquet/Arrow too (-o FILE.parquet, --format parquet)")
+    if out_format != options.output_format:
+        options = replace(options, output_format=out_format)
+    if kind is not None:
+        stream: IO[bytes] = parquet.csv_stream(source, kind, options.item_separator)
+        size = None
+    else:
+        stream, size = open_input(source)
     try:
         header, header_bytes = read_header(stream, options.encoding)
         layout = detect_layout(header, delimiter=options.delimiter, layout=options.layout,
@@ -98,6 +119,34 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
     finally:
         if str(source) != "-":
             stream.close()
+
+
+def _screen_columnar(source, findings, summary, rejects, options: ScreenOptions,
+                     progress: Progress | None, fmt: str, row_index: bool) -> ScreenResult:
+    """Outputs in Parquet/Arrow: JSON lines staged beside each output, then converted."""
+    from .parquet import ColumnarOutput
+
+    if findings is None or str(findings) == "-":
+        raise InputError(f"{fmt} output needs a findings file (-o FILE), not stdout")
+    from .parquet import input_format
+
+    # Each output in its own suffix's format (.parquet, .arrow/.feather), else the chosen one.
+    outs = [ColumnarOutput(path, what, input_format(path) or fmt, row_index) if path else None
+            for path, what in ((findings, "findings"), (summary, "summary"),
+                               (rejects, "rejects"))]
+    try:
+        result = screen_file(source, outs[0].staging,
+                             summary=outs[1].staging if outs[1] else None,
+                             rejects=outs[2].staging if outs[2] else None,
+                             options=replace(options, output_format="jsonl"), progress=progress)
+        for out in outs:
+            if out is not None:
+                out.finish()
+    finally:
+        for out in outs:
+            if out is not None:
+                out.discard()
+    return result
 
 
 def _run(blocks: Iterable[Block], layout: Layout, options: ScreenOptions,
