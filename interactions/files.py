@@ -21,12 +21,24 @@ class SmallWrites(io.BufferedWriter):
     """A buffered binary file that hands the OS no write larger than its buffer (see
     WRITE_BYTES); a large write goes out in slices of the caller's bytes, without a copy."""
 
-    def __init__(self, raw: io.RawIOBase, size: int):
+    def __init__(self, raw: io.RawIOBase, size: int, label: str = "the output"):
         super().__init__(raw, size)
         self.size = size
+        self.label = label  # named in the error a full disk or a closed pipe gives
 
     def write(self, data) -> int:
-        view = memoryview(data)
+        try:
+            return self._write(memoryview(data))
+        except OSError as exc:
+            raise InputError(f"cannot write {self.label}: {exc.strerror or exc}") from None
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError as exc:
+            raise InputError(f"cannot write {self.label}: {exc.strerror or exc}") from None
+
+    def _write(self, view: memoryview) -> int:
         if view.nbytes <= self.size:
             return super().write(view)
         self.flush()
@@ -57,7 +69,7 @@ class AtomicOutput:
         if self.target.is_symlink() or (self.target.exists() and not self.target.is_file()):
             self._direct = True
             try:
-                self.fh = SmallWrites(io.FileIO(self.target, "wb"), WRITE_BYTES)
+                self.fh = SmallWrites(io.FileIO(self.target, "wb"), WRITE_BYTES, str(self.target))
             except OSError as exc:
                 raise InputError(f"cannot write {self.target}: {exc.strerror}") from None
             return self.fh
@@ -68,7 +80,7 @@ class AtomicOutput:
         except OSError as exc:
             raise InputError(f"cannot write {self.target}: {exc.strerror}") from None
         os.fchmod(fd, _mode(self.target))
-        self.fh = SmallWrites(io.FileIO(fd, "wb"), WRITE_BYTES)
+        self.fh = SmallWrites(io.FileIO(fd, "wb"), WRITE_BYTES, str(self.target))
         return self.fh
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -77,7 +89,7 @@ class AtomicOutput:
             return
         try:
             self.fh.close()  # the last flush: a full disk may say so only now
-        except OSError:
+        except (OSError, InputError):
             if not self._direct:
                 os.unlink(self._tmp)
             raise

@@ -737,3 +737,12 @@ def test_a_utf16_or_utf32_file_is_named_for_what_it_is(tmp_path, encoding, name)
     source.write_text("patient_id,medications\n1,doxycycline\n", encoding=encoding)
     code, _, err = run(source)
     assert code == 2 and f"the input is {name}; convert it to UTF-8 first" in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_named_and_leaves_no_temporary_file(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("patient_id,medications\n1,doxycycline;magnesium oxide\n", encoding="utf-8")
+    code, _, err = run(source, "-o", tmp_path / "findings.csv", "--summary", "/dev/full")
+    assert (code, err.strip()) == (2, "Error: cannot write /dev/full: No space left on device")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # nor a half findings file
