@@ -746,3 +746,15 @@ def test_a_full_disk_is_named_and_leaves_no_temporary_file(tmp_path):
     code, _, err = run(source, "-o", tmp_path / "findings.csv", "--summary", "/dev/full")
     assert (code, err.strip()) == (2, "Error: cannot write /dev/full: No space left on device")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]  # nor a half findings file
+
+
+def test_jobs_from_a_script_without_a_main_guard_fails_at_once_and_says_what_to_add(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text("from interactions.screen import ScreenOptions, screen_file\n"
+                      f"screen_file({str(ROOT / 'examples' / 'patients.csv')!r}, "
+                      f"{str(tmp_path / 'out.csv')!r}, options=ScreenOptions(jobs=2))\n",
+                      encoding="utf-8")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "must call screen_file under 'if __name__ == \"__main__\":'" in result.stderr

@@ -11,7 +11,8 @@ import gc
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from typing import NamedTuple
@@ -19,6 +20,7 @@ from typing import NamedTuple
 import polars as pl
 
 from ..check.engine import Checker
+from ..errors import InputError
 from ..knowledge.index import load_index
 from .blocks import Block
 from .columnar import Tables, screen_block
@@ -127,15 +129,24 @@ def results(blocks: Iterable[Block], layout: Layout,
     # Fresh worker processes, never forked ones: a fork copies polars' thread pool in whatever
     # state it is, and can deadlock.
     context = multiprocessing.get_context("spawn")
-    with context.Pool(options.jobs, _start_worker,
-                      (layout, options, collector_settings())) as pool:
-        pending: deque = deque()
-        for block in blocks:
-            pending.append(pool.apply_async(_screen_block, (block,)))
-            if len(pending) >= 2 * options.jobs:  # bounded: never read far ahead of the writer
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+    try:
+        with ProcessPoolExecutor(options.jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(layout, options, collector_settings())) as pool:
+            pending: deque = deque()
+            for block in blocks:
+                pending.append(pool.submit(_screen_block, block))
+                if len(pending) >= 2 * options.jobs:  # bounded: never read far ahead of the writer
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    except BrokenProcessPool:
+        # A worker died before it could screen: most often a script calling screen_file at its
+        # top level, which every spawned worker imports again (a multiprocessing.Pool would go on
+        # replacing the dead workers for ever).
+        raise InputError(
+            "a worker process could not start: a script that screens with jobs > 1 must call "
+            "screen_file under 'if __name__ == \"__main__\":' (each worker imports the script "
+            "again), or use jobs=1") from None
 
 
 def _pipelined(blocks: Iterable[Block], worker: Worker) -> Iterator[BlockResult]:
