@@ -279,3 +279,20 @@ def test_a_taken_dose_holds_the_first_part_of_the_rest_of_the_day(checker):
     assert result.constraints[0].text == ("Space the 2 doses of gabapentin 300 mg TID not yet taken "
                                           "through the rest of the day, one in each of 15:40-19:20, "
                                           "19:20-23:00.")
+
+
+def test_plan_reads_items_from_stdin_and_checks_the_patient_as_check_does():
+    import subprocess
+    import sys
+
+    items = "doxycycline\nmagnesium citrate 400 mg BID\n# a comment\n\nlevothyroxine\n"
+    result = subprocess.run([sys.executable, "-m", "interactions", "plan", "-", "--format", "json"],
+                            input=items, capture_output=True, text=True)
+    import json
+
+    doses = json.loads(result.stdout)["doses"]
+    assert {d["item"]["id"] for d in doses} == {"doxycycline", "magnesium-citrate", "levothyroxine"}
+    refused = subprocess.run([sys.executable, "-m", "interactions", "plan", "doxycycline",
+                              "--sex", "male", "--pregnant"], capture_output=True, text=True)
+    assert (refused.returncode, refused.stderr.strip()) == (
+        2, "Error: the patient is given as pregnant and as male; check the sex or the pregnant flag")

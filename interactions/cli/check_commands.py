@@ -23,6 +23,7 @@ from .common import (
     number_in,
     out,
     parse_sex,
+    patient_context,
     read_items,
 )
 from .plan_command import check_and_plan_command
@@ -32,12 +33,6 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     fhir = "fhir"  # a FHIR R4 Bundle of DetectedIssue resources
-
-
-def patient_context(**fields):
-    from ..models import PatientContext
-
-    return PatientContext.checked(**fields)
 
 
 def check(

@@ -190,3 +190,19 @@ def read_items(items: list[str], items_file: Path | None) -> list[str]:
         raise InputError("no items to check: give them as arguments, with --items-file FILE, "
                          "or one a line on standard input with '-'.")
     return items
+
+
+def patient_context(**fields):
+    """The patient context of check and plan, refused in one line when it contradicts itself."""
+    from ..models import PatientContext
+
+    return PatientContext.checked(**fields)
+
+
+# The patient options check and plan share.
+ConditionOption = Annotated[Optional[list[str]], typer.Option(
+    "--condition", "-c", metavar="CONDITION",
+    help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")]
+ItemsFileOption = Annotated[Optional[Path], typer.Option(
+    "--items-file", metavar="FILE", dir_okay=False,
+    help="Read items from this file, one a line (blank lines and # comments skipped).")]

@@ -8,16 +8,22 @@ from typing import Annotated, Optional
 import typer
 
 from .common import (
+    ConditionOption,
+    ItemsFileOption,
     MealsOption,
     OutputFile,
     OutputFormat,
     RulesOption,
-    Sex,
     SleepOption,
     StepOption,
     WakeOption,
+    clean_items,
     load_checker,
+    number_in,
     out,
+    parse_sex,
+    patient_context,
+    read_items,
 )
 
 
@@ -56,18 +62,22 @@ def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep
 
 
 def plan_command(
-    items: Annotated[list[str], typer.Argument(
-        help='Medications and supplements, one per argument: levothyroxine "magnesium citrate 200 mg BID".')],
+    items: Annotated[Optional[list[str]], typer.Argument(metavar="ITEM", show_default=False, help=(
+        'Medications and supplements, one per argument: levothyroxine "magnesium citrate 200 mg '
+        'BID". A lone - reads them from standard input, one a line.'))] = None,
+    items_file: ItemsFileOption = None,
     wake: WakeOption = "07:00",
     sleep: SleepOption = "23:00",
     meals: MealsOption = "08:00,13:00,19:00",
     step: StepOption = 15,
-    condition: Annotated[Optional[list[str]], typer.Option(
-        "--condition", "-c", help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = None,
+    condition: ConditionOption = None,
     egfr: Annotated[Optional[float], typer.Option(
-        help="eGFR in mL/min/1.73 m2; implies the matching CKD stage.", min=0, max=250)] = None,
-    age: Annotated[Optional[float], typer.Option(help="Age in years.", min=0, max=130)] = None,
-    sex: Annotated[Optional[Sex], typer.Option(help="Sex: F or M.", case_sensitive=False)] = None,
+        metavar="N", parser=number_in(0, 250),
+        help="eGFR in mL/min/1.73 m2, 0 to 250; implies the matching CKD stage.")] = None,
+    age: Annotated[Optional[float], typer.Option(
+        metavar="YEARS", parser=number_in(0, 130), help="Age in years, 0 to 130.")] = None,
+    sex: Annotated[Optional[str], typer.Option(
+        metavar="SEX", callback=parse_sex, help="Sex: F, M, female or male.")] = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
     taken: Annotated[Optional[list[str]], typer.Option(
         "--taken", help='A dose already taken today, "ITEM HH:MM" (repeatable); the rest is planned '
@@ -82,11 +92,15 @@ def plan_command(
     """A daily timetable in which every separation and administration instruction holds; an item
     the patient should not take is listed apart. Exit 0: a plan; 1: no plan (none exists, or none
     was found within the search bound), an item held back, or an item unrecognised."""
-    from ..models import PatientContext
+    from ..errors import InputError
     from ..plan import PlanOptions, plan
+
+    items = clean_items(read_items(items or [], items_file))
+    if not items:
+        raise InputError("give the items to plan (ITEM..., - for standard input, or --items-file)")
     options = PlanOptions.from_text(wake, sleep, meals, step, taken=taken or [], slots=slots)
-    context = PatientContext(conditions=condition or [], egfr=egfr, age=age,
-                             sex=sex.value if sex else None, pregnant=pregnant)
+    context = patient_context(conditions=clean_items(condition or [], "condition"), egfr=egfr,
+                              age=age, sex=sex, pregnant=pregnant)
     day_plan = plan(load_checker(rules), items, options, context)
     write_plan(day_plan, format, output)
     raise typer.Exit(day_plan.exit_code)
