@@ -10,19 +10,22 @@ import typer
 
 from ..errors import InputError
 from .common import (
+    AgeOption,
+    ConditionOption,
+    EgfrOption,
     FormatOption,
+    ItemsFileOption,
     MealsOption,
     OutputFile,
     OutputFormat,
     RulesOption,
+    SexOption,
     SleepOption,
     WakeOption,
     clean_items,
     emit,
     load_checker,
-    number_in,
     out,
-    parse_sex,
     patient_context,
     read_items,
 )
@@ -39,19 +42,11 @@ def check(
     items: Annotated[Optional[list[str]], typer.Argument(metavar="ITEM", show_default=False,
         help='Medications and supplements, one per argument: doxycycline "magnesium citrate '
              '400 mg". A lone - reads them from standard input, one a line.')] = None,
-    items_file: Annotated[Optional[Path], typer.Option(
-        "--items-file", metavar="FILE", dir_okay=False,
-        help="Read items from this file, one a line (blank lines and # comments skipped).")] = None,
-    condition: Annotated[Optional[list[str]], typer.Option(
-        "--condition", "-c", metavar="CONDITION",
-        help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")] = None,
-    egfr: Annotated[Optional[float], typer.Option(
-        metavar="N", parser=number_in(0, 250),
-        help="eGFR in mL/min/1.73 m2, 0 to 250; implies the matching CKD stage.")] = None,
-    age: Annotated[Optional[float], typer.Option(
-        metavar="YEARS", parser=number_in(0, 130), help="Age in years, 0 to 130.")] = None,
-    sex: Annotated[Optional[str], typer.Option(
-        metavar="SEX", callback=parse_sex, help="Sex: F, M, female or male.")] = None,
+    items_file: ItemsFileOption = None,
+    condition: ConditionOption = None,
+    egfr: EgfrOption = None,
+    age: AgeOption = None,
+    sex: SexOption = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
     format: Annotated[CheckFormat, typer.Option(
         "--format", "-f", help="Output format.")] = CheckFormat.table,

@@ -203,6 +203,13 @@ def patient_context(**fields):
 ConditionOption = Annotated[Optional[list[str]], typer.Option(
     "--condition", "-c", metavar="CONDITION",
     help="A condition the patient has (repeatable): CKD, dialysis, N18.4.")]
+EgfrOption = Annotated[Optional[float], typer.Option(
+    metavar="N", parser=number_in(0, 250),
+    help="eGFR in mL/min/1.73 m2, 0 to 250; implies the matching CKD stage.")]
+AgeOption = Annotated[Optional[float], typer.Option(
+    metavar="YEARS", parser=number_in(0, 130), help="Age in years, 0 to 130.")]
+SexOption = Annotated[Optional[str], typer.Option(
+    metavar="SEX", callback=parse_sex, help="Sex: F, M, female or male.")]
 ItemsFileOption = Annotated[Optional[Path], typer.Option(
     "--items-file", metavar="FILE", dir_okay=False,
     help="Read items from this file, one a line (blank lines and # comments skipped).")]

@@ -8,20 +8,21 @@ from typing import Annotated, Optional
 import typer
 
 from .common import (
+    AgeOption,
     ConditionOption,
+    EgfrOption,
     ItemsFileOption,
     MealsOption,
     OutputFile,
     OutputFormat,
     RulesOption,
+    SexOption,
     SleepOption,
     StepOption,
     WakeOption,
     clean_items,
     load_checker,
-    number_in,
     out,
-    parse_sex,
     patient_context,
     read_items,
 )
@@ -71,13 +72,9 @@ def plan_command(
     meals: MealsOption = "08:00,13:00,19:00",
     step: StepOption = 15,
     condition: ConditionOption = None,
-    egfr: Annotated[Optional[float], typer.Option(
-        metavar="N", parser=number_in(0, 250),
-        help="eGFR in mL/min/1.73 m2, 0 to 250; implies the matching CKD stage.")] = None,
-    age: Annotated[Optional[float], typer.Option(
-        metavar="YEARS", parser=number_in(0, 130), help="Age in years, 0 to 130.")] = None,
-    sex: Annotated[Optional[str], typer.Option(
-        metavar="SEX", callback=parse_sex, help="Sex: F, M, female or male.")] = None,
+    egfr: EgfrOption = None,
+    age: AgeOption = None,
+    sex: SexOption = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
     taken: Annotated[Optional[list[str]], typer.Option(
         "--taken", help='A dose already taken today, "ITEM HH:MM" (repeatable); the rest is planned '
