@@ -19,7 +19,6 @@ from .split import split_items
 _EGFR = re.compile(
     r"^\s*(?:e\s*GFR|GFR|estimated GFR)\s*(?:of|[:=])?\s*(\d{1,3}(?:\.\d+)?)\s*"
     r"(?:ml\s*/\s*min(?:\s*/\s*1\.73\s*m(?:2|²))?)?\s*$", re.I)
-_WHOLE = ("exact", "synonym", "brand", "code", "code-class")
 
 
 @dataclass

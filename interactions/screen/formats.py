@@ -16,6 +16,7 @@ from typing import IO, Any
 import polars as pl
 
 from ..knowledge.index import Index
+from ..models import NCPDP_SIGNIFICANCE
 from .columnar import Screened, unrecognised_text
 from .screener import SEVERITIES, Item, Numbering
 from .tabular import FORMULA_STARTS, neutralise
@@ -40,7 +41,6 @@ OutputLines = pl.DataFrame | Iterator[bytes] | bytes | None
 # NCPDP DUR reason-for-service codes and clinical significance codes used in pharmacy claims.
 DUR_REASON = {"drug-supplement": "DD", "supplement-supplement": "DD", "drug-condition": "MC",
               "dose": "HD"}
-SIGNIFICANCE = {"contraindicated": 1, "major": 1, "moderate": 2, "minor": 3}
 
 
 def _number(value: float | None) -> float | int | None:
@@ -58,7 +58,7 @@ def rule_cells(index: Index) -> dict[str, tuple[tuple, tuple]]:
         sep = getattr(rule, "separation", None)
         kind = getattr(rule, "kind", "dose")
         cells[rule_id] = (
-            (rule_id, kind, rule.severity, DUR_REASON[kind], SIGNIFICANCE[rule.severity],
+            (rule_id, kind, rule.severity, DUR_REASON[kind], NCPDP_SIGNIFICANCE[rule.severity],
              rule.action),
             (rule.message, rule.management, _number(sep.drug_before_hours) if sep else None,
              _number(sep.drug_after_hours) if sep else None, rule.evidence,
