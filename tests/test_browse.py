@@ -38,7 +38,9 @@ def small() -> Browser:
 def test_rules_list_by_class_keeps_the_class_rule_and_its_members_overrides(browser):
     assert [r.id for r in browser.rules("fluoroquinolones")] == [
         "ciprofloxacin-magnesium-chelation", "fluoroquinolones-magnesium-chelation",
-        "levofloxacin-magnesium-chelation", "moxifloxacin-magnesium-chelation"]
+        "levofloxacin-iron-chelation", "levofloxacin-magnesium-chelation",
+        "levofloxacin-zinc-chelation", "moxifloxacin-iron-chelation",
+        "moxifloxacin-magnesium-chelation", "moxifloxacin-zinc-chelation"]
 
 
 def test_rules_list_by_class_includes_what_the_class_inherits(browser):
@@ -50,6 +52,7 @@ def test_rules_list_by_class_includes_what_the_class_inherits(browser):
 
 def test_rules_list_class_may_be_an_atc_code_and_combines_with_severity(browser):
     assert [r.id for r in browser.rules("J01AA", severity="major")] == [
+        "doxycycline-calcium-chelation", "doxycycline-iron-chelation",
         "omadacycline-magnesium-chelation", "tetracyclines-magnesium-chelation"]
     assert browser.rules("J01AA", severity="minor") == []
 
@@ -135,7 +138,8 @@ def test_lookup_a_brand_shows_its_ingredient_and_the_rules_through_it(browser):
     assert (found.id, found.kind, found.match, found.ingredients) == (
         "levaquin", "product", "brand", ["levofloxacin"])
     assert [u.rule_id for u in found.rules] == [
-        "fluoroquinolones-magnesium-chelation", "levofloxacin-magnesium-chelation"]
+        "fluoroquinolones-magnesium-chelation", "levofloxacin-iron-chelation",
+        "levofloxacin-magnesium-chelation", "levofloxacin-zinc-chelation"]
 
 
 def test_lookup_a_drug_shows_brands_codes_and_its_override(browser):
@@ -145,7 +149,9 @@ def test_lookup_a_drug_shows_brands_codes_and_its_override(browser):
     assert found.classes == ["fluoroquinolones"]
     assert [(u.rule_id, u.via) for u in found.rules] == [
         ("fluoroquinolones-magnesium-chelation", "fluoroquinolones"),
-        ("levofloxacin-magnesium-chelation", "levofloxacin")]
+        ("levofloxacin-iron-chelation", "levofloxacin"),
+        ("levofloxacin-magnesium-chelation", "levofloxacin"),
+        ("levofloxacin-zinc-chelation", "levofloxacin")]
 
 
 def test_lookup_a_class_lists_its_members(browser):

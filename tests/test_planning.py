@@ -156,9 +156,13 @@ def test_the_issue_example_has_a_plan_where_every_gap_holds(checker):
 
 
 def test_the_plan_says_which_pairs_it_did_not_check(checker):
-    [note] = planned(checker, ISSUE).not_checked
+    # doxycycline + calcium is now found (doxycycline-calcium-chelation), but its label gives no
+    # hours, so the plan says it cannot time them instead of inventing a gap
+    untimed, note = planned(checker, ISSUE).not_checked
+    assert untimed.startswith("doxycycline and calcium: rule doxycycline-calcium-chelation")
+    assert "its sources give no gap" in untimed
     assert note.startswith("The rules cover interactions with magnesium only")
-    assert "levothyroxine + calcium" in note and "doxycycline + calcium" in note
+    assert "levothyroxine + calcium" in note
     assert "magnesium citrate" not in note
 
 

@@ -293,7 +293,7 @@ def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(
 
     account, small = outputs("small", block_bytes=6_000)
     assert account.startswith("screen: 3,071 rows read = 3,000 rows screened (600 patients) + "
-                              "71 rows rejected; 85 blank lines skipped; 3,000 findings")
+                              "71 rows rejected; 85 blank lines skipped; 3,200 findings")
     assert b"age 'abc' is not a number" in small[2]
     sorted_account, resorted = outputs("sorted", sort=True, block_bytes=6_000)
     assert sorted_account == account and resorted[:2] == small[:2]

@@ -16,7 +16,7 @@ SUBJECT_KINDS = {
     "supplement-supplement": {"supplement", "class"},
     "drug-condition": {"drug", "class", "magnesium", "magnesium-form", "supplement"},
 }
-OBJECT_KINDS = {"magnesium", "magnesium-form", "class"}
+OBJECT_KINDS = {"magnesium", "magnesium-form", "class", "supplement", "drug"}
 # Which kinds an administration instruction may be stated on.
 ADMINISTRATION_KINDS = {"drug", "class", "product", "magnesium", "magnesium-form", "supplement"}
 
