@@ -161,8 +161,9 @@ def test_the_plan_says_which_pairs_it_did_not_check(checker):
     untimed, note = planned(checker, ISSUE).not_checked
     assert untimed.startswith("doxycycline and calcium: rule doxycycline-calcium-chelation")
     assert "its sources give no gap" in untimed
-    assert note.startswith("The rules cover interactions with magnesium only")
+    assert note.startswith("The rules cover magnesium, and calcium, iron and zinc only where a label")
     assert "levothyroxine + calcium" in note
+    assert "doxycycline + calcium" not in note  # checked: the finding above
     assert "magnesium citrate" not in note
 
 

@@ -49,12 +49,14 @@ def _is_magnesium(index: Index, node: str) -> bool:
 def coverage_notes(index: Index, items: list[PlanItem], report: Report) -> list[str]:
     """Say what the plan does not look at, so a clean timetable never implies completeness."""
     notes = []
+    linked = {frozenset((f.subject.input, f.object.input)) for f in report.findings if f.object}
     pairs = [f"{a.ref.input} + {b.ref.input}" for n, a in enumerate(items) for b in items[n + 1:]
-             if not _is_magnesium(index, a.ref.id) and not _is_magnesium(index, b.ref.id)]
+             if not _is_magnesium(index, a.ref.id) and not _is_magnesium(index, b.ref.id)
+             and frozenset((a.ref.input, b.ref.input)) not in linked]
     if pairs:
-        notes.append("The rules cover interactions with magnesium only; these pairs were not "
-                     "checked against each other and may need their own spacing: "
-                     + ", ".join(pairs) + ".")
+        notes.append("The rules cover magnesium, and calcium, iron and zinc only where a label "
+                     "names them with a drug; these pairs were not checked against each other "
+                     "and may need their own spacing: " + ", ".join(pairs) + ".")
     for f in report.findings:
         if f.object is not None and f.separation is None and f.action in ("monitor", "inform"):
             notes.append(f"{f.subject.input} + {f.object.input}: no timing needed "
