@@ -21,10 +21,12 @@ from .common import (
     StepOption,
     WakeOption,
     clean_items,
+    emit,
     load_checker,
     out,
     patient_context,
     read_items,
+    to_json,
 )
 
 
@@ -45,8 +47,6 @@ PlanFormatOption = Annotated[PlanFormat, typer.Option(
 
 def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep, meals) -> None:
     """`check --plan`: the report, then the plan; JSON adds the plan under "plan"."""
-    import json
-
     from ..plan import PlanOptions, check_and_plan
     from .render_plan import print_plan
     from .render_report import print_report
@@ -55,11 +55,13 @@ def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep
     report, day_plan = check_and_plan(load_checker(rules), items, options, context)
     if format is OutputFormat.json:
         merged = report.model_dump(mode="json") | {"plan": day_plan.model_dump(mode="json")}
-        out().print(json.dumps(merged, indent=2, ensure_ascii=False), markup=False, soft_wrap=True)
+        emit(to_json(merged), None)
     else:
         print_report(report, out())
         print_plan(day_plan, out())
-    raise typer.Exit(0 if exit_zero else max(report.exit_code, day_plan.exit_code))
+    # A finding, or no plan, is 1; else the report's own code (3: an item unrecognised).
+    code = 1 if 1 in (report.exit_code, day_plan.exit_code) else report.exit_code
+    raise typer.Exit(0 if exit_zero else code)
 
 
 def plan_command(
