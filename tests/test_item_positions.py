@@ -159,9 +159,20 @@ def test_a_suggestion_shares_a_real_stem(checker, text, wrong):
 
 
 def test_a_suggestion_is_never_the_opposite(checker):
-    report = checker.check(["magnesium oxide"], PatientContext(conditions=["hypomagnesaemiaa"]))
-    for unknown in report.unrecognized:
-        assert not any(s.lower().startswith("hyper") for s in unknown.suggestions)
+    from interactions.check.notation import plausible_suggestion
+
+    assert not plausible_suggestion("hypomagnesemia", "hypermagnesaemia")
+    assert not plausible_suggestion("hypermagnesemia", "hypomagnesaemia")
+    report = checker.check(["magnesium oxide"],
+                           PatientContext(conditions=["hypomagnesium levels low"]))
+    [unknown] = report.unrecognized  # not vacuous: the text is unknown and gets suggestions
+    assert unknown.suggestions and not any(s.lower().startswith("hyper")
+                                           for s in unknown.suggestions)
+
+
+def test_a_generic_word_shared_is_no_reason_to_suggest(checker):
+    report = checker.check(["magnesium oxide"], PatientContext(conditions=["hypomagnesemic state"]))
+    assert report.unrecognized[0].suggestions == ["Hypomagnesaemia"]  # not "Anxiety" (state)
 
 
 def test_a_misspelling_still_gets_its_suggestion(checker):

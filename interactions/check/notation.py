@@ -49,7 +49,7 @@ _COMMON = frozenset("""
     supplement supplements acid vitamin extract oil magnesium calcium sodium potassium zinc iron
     citrate oxide chloride sulfate sulphate carbonate hydroxide gluconate hydrochloride type
     natural complete extra strength plus max maximum original regular advanced formula care
-    health daily relief fast
+    health daily relief fast state status history condition problem
 """.split())
 _OPPOSITES = (("hypo", "hyper"), ("hyper", "hypo"), ("low", "high"), ("high", "low"))
 STEM = 4  # letters two words must share at their start to be alike...
@@ -69,6 +69,8 @@ def plausible_suggestion(key: str, choice: str) -> bool:
 
 
 def _alike(word: str, other: str) -> bool:
-    shared = min(len(word), STEM)
+    # "hypo-"/"hyper-" say nothing of what is low or high: the stem is what follows them.
+    prefix = next((p for p in ("hyper", "hypo") if word.startswith(p)), "")
+    shared = min(len(word), len(prefix) + STEM)
     return (word[:shared] == other[:shared] and len(other) >= shared) \
         or (min(len(word), len(other)) > STEM and fuzz.ratio(word, other) >= SPELLING)
