@@ -101,7 +101,10 @@ def test_snomed_only_conditions_and_fully_specified_names_are_read(checker):
     tagged = {"resourceType": "Condition", "id": "c2",
               "code": {"coding": [{"system": "http://snomed.info/sct", "code": "999",
                                    "display": "Myasthenia gravis (disorder)"}]}}
-    assert read(checker, snomed, tagged).context.conditions == ["N18.4", "Myasthenia gravis"]
+    # The display as sent resolves (its tag is read as written beside the name).
+    context = read(checker, snomed, tagged).context
+    assert context.conditions == ["N18.4", "Myasthenia gravis (disorder)"]
+    assert checker.check(["magnesium oxide"], context).findings
 
 
 def test_resolved_refuted_and_abated_conditions_are_left_out(checker):

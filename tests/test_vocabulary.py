@@ -76,8 +76,8 @@ NAMES = [
     ("hydrocodone/acetaminophen", "hydrocodone-acetaminophen", "brand"),
     ("hydrocodone-acetaminophen", "hydrocodone-acetaminophen", "brand"),
     ("hydrocodone / acetaminophen", "hydrocodone-acetaminophen", "brand"),
-    # a two-part strength "5-325 mg" is not parsed, so "... 5" is matched approximately
-    ("hydrocodone-acetaminophen 5-325 mg", "hydrocodone-acetaminophen", "approximate"),
+    # a two-part strength "5-325 mg" is reported, not read as one dose: the name is left whole
+    ("hydrocodone-acetaminophen 5-325 mg", "hydrocodone-acetaminophen", "brand"),
     ("hydrocodone and acetaminophen", "hydrocodone-acetaminophen", "synonym"),
     ("hydrocodone/APAP", "hydrocodone-acetaminophen", "synonym"),
     ("Norco 1 tablet q6h prn", "hydrocodone-acetaminophen", "synonym"),

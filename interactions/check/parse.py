@@ -17,6 +17,7 @@ _MASS_UNITS = {
     "g": "g", "gm": "g", "gram": "g", "grams": "g",
     "mcg": "mcg", "µg": "mcg", "μg": "mcg", "ug": "mcg", "microgram": "mcg", "micrograms": "mcg",
     "mmol": "mmol", "meq": "mEq", "iu": "IU", "units": "units", "unit": "units",
+    "u": "units",  # "insulin glargine 20 u": how insulin doses are written on medication lists
 }
 # Household measures: the USP/FDA dosing convention 1 teaspoon = 5 mL, 1 tablespoon = 15 mL.
 _VOLUME_ML = {"ml": 1.0, "mls": 1.0, "tsp": 5.0, "teaspoon": 5.0, "teaspoons": 5.0,
@@ -36,10 +37,15 @@ _END = r"(?![\w])"
 
 _CONCENTRATION = re.compile(
     rf"(?<![\w.]){_NUM}\s*({_MASS})\s*(?:/|per|in|each)\s*{_NUM}?\s*({_VOLUME}){_END}", re.I)
-_STRENGTH = re.compile(rf"(?<![\w.]){_NUM}\s*({_MASS}){_END}", re.I)
+# "0.5 mg/dose", "90 mcg per actuation": a strength per dose is the strength.
+_PER_DOSE = r"(?:\s*(?:/|per)\s*(?:dose|actuation|puff|spray|tab(?:let)?|cap(?:sule)?)\b)?"
+_STRENGTH = re.compile(rf"(?<![\w.]){_NUM}\s*({_MASS}){_END}{_PER_DOSE}", re.I)
+# "5-325 mg", "10/12.5 mg": a combination's strengths (or a range), not one dose to read.
+_STRENGTHS = re.compile(rf"(?<![\w.]){_NUM}\s*[-/]\s*{_NUM}\s*({_MASS}){_END}{_PER_DOSE}", re.I)
 _VOLUME_AMOUNT = re.compile(rf"(?<![\w.]){_COUNT}\s*({_VOLUME}){_END}", re.I)
 _FORMS = (r"tablets?|tabs?|caplets?|capsules?|caps?|softgels?|chewables?|gummies|gummy|pills?|"
-          r"lozenges?|sachets?|packets?|scoops?")
+          r"lozenges?|sachets?|packets?|scoops?|puffs?|inhalations?|actuations?|sprays?|drops?|"
+          r"patch(?:es)?")
 _QUANTITY = re.compile(rf"(?<![\w.]){_COUNT}\s*({_FORMS})\b", re.I)
 # Hyphen-guarded so a brand keeps its parts ("Mag-Tab SR" is a name, not a tablet).
 _FORM_WORDS = re.compile(
@@ -67,11 +73,13 @@ _FREQUENCIES: list[tuple[re.Pattern[str], float | str]] = [
         (r"\b(?:b\.?i\.?d\.?|bd|twice (?:a |per |each )?day|twice daily)(?![\w])", 2),
         (r"\b(?:every other day|alternate days|q\.?o\.?d\.?)(?![\w])", 0.5),
         (r"\b(?:once (?:a |per |each )?week|once weekly|weekly|every week|q\s?week)\b", 1 / 7),
+        (r"\s*/\s*(?:day|d)\b|\bper day\b", 1),  # "400 mg/day": the amount is the day's
         (r"\b(?:once daily|once (?:a |per |each )?day|daily|q\.?d\.?|od|q\.?a\.?m\.?|q\.?p\.?m\.?|"
          r"q\.?h\.?s\.?|hs|nightly|at bedtime|at night|every (?:morning|evening|night)|"
          r"(?:in the|each) (?:morning|evening))(?![\w])", 1),
     ]
 ]
+_DIGIT = re.compile(r"\d")  # every amount pattern needs one: a text without skips them
 _WORD_N = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _PRN = re.compile(r"\b(?:p\.?r\.?n\.?|as needed|when needed|as required|if needed)(?![\w])", re.I)
 _ROUTES = [
@@ -85,7 +93,12 @@ _INSTRUCTIONS = re.compile(
     r"(?:for|x)\s*\d+\s*(?:days?|weeks?|months?)|"
     r"(?:for|to treat|to help with)\s+(?:pain|sleep|insomnia|anxiety|nausea|constipation|heartburn|"
     r"indigestion|acid reflux|reflux|cramps?|leg cramps|headaches?|migraines?|fever|cough|"
-    r"allergies|itching|infection)|as directed(?: by (?:your )?(?:doctor|physician|pharmacist))?)\b",
+    r"allergies|itching|infection)|as directed(?: by (?:your )?(?:doctor|physician|pharmacist))?)\b"
+    # Nursing parameters ("hold if SBP<100") and medication-list annotations ("(patient
+    # reported)", "(historical med)"), as EHR exports write them after the name.
+    r"|(?:-\s*)?\bhold (?:if|for|when)\b[^,;]*"
+    r"|\((?:patient|pt|self)[ -]?reported\)|\(historical(?: med(?:ication)?)?\)"
+    r"|\(home med(?:ication)?\)|\(otc\)",
     re.I)
 # Verbs of a direction ("take 1 tablet", "…, take with food"): not part of any name.
 _VERBS = re.compile(r"\b(?:take|takes|taking|give|use|chew|dissolve|swallow)\b", re.I)
@@ -136,6 +149,13 @@ class _Reading:
         self.unparsed.append(f"{match.group(0).strip()} ({why})")
         self.cut(match)
 
+    def refuse_all(self, pattern: re.Pattern[str], why: str) -> None:
+        """``refuse`` every match, in order (cut from the last, so the earlier ones stay put)."""
+        matches = list(pattern.finditer(self.rest))
+        self.unparsed += [f"{m.group(0).strip()} ({why})" for m in matches]
+        for match in reversed(matches):
+            self.cut(match)
+
 
 def _number(word: str) -> float:
     return _WORD_NUMBERS.get(word.lower()) or float(word)
@@ -180,8 +200,10 @@ def _read_manner(r: _Reading) -> None:
             r.fields["route"] = name
             r.rest = pattern.sub(" ", r.rest)
             break
-    r.unparsed += [m.group(0) for m in _INSTRUCTIONS.finditer(r.rest)]
-    r.rest = _INSTRUCTIONS.sub(" ", r.rest)
+    instructions = [m.group(0) for m in _INSTRUCTIONS.finditer(r.rest)]
+    if instructions:
+        r.unparsed += instructions
+        r.rest = _INSTRUCTIONS.sub(" ", r.rest)
     salt = _AS_SALT.search(r.rest)
     if salt:
         r.fields["elemental"] = True
@@ -193,9 +215,11 @@ def _read_manner(r: _Reading) -> None:
 
 
 def _read_amounts(r: _Reading) -> None:
-    for match in list(_NEGATIVE.finditer(r.rest)):
-        r.refuse(match, "a negative amount")
-    match = _CONCENTRATION.search(r.rest)
+    digits = _DIGIT.search(r.rest) is not None
+    if digits:
+        r.refuse_all(_NEGATIVE, "a negative amount")
+        r.refuse_all(_STRENGTHS, "two strengths: not read as one dose")
+    match = _CONCENTRATION.search(r.rest) if digits else None
     if match:
         amount, per = _amount(match.group(1)), float(match.group(3) or 1)
         if amount is None or per <= 0:
@@ -224,6 +248,8 @@ def _read_amounts(r: _Reading) -> None:
 
 
 def _read_strength(r: _Reading) -> None:
+    if not _DIGIT.search(r.rest):
+        return  # no strength, second strength or bare number to read
     if "strength" not in r.fields:
         match = _STRENGTH.search(r.rest)
         if match:
@@ -246,12 +272,20 @@ def _read_strength(r: _Reading) -> None:
 def _name_left(r: _Reading) -> str:
     rest = _FORM_WORDS.sub(" ", r.rest)
     name = " ".join(rest.replace(",", " ").split()).strip(" -;:/")
-    return re.sub(r"^of\s+", "", name, flags=re.I)  # "1 tablet of Mag-Ox 400"
+    return _LEADING_OF.sub("", name)  # "1 tablet of Mag-Ox 400"
 
 
-@lru_cache(maxsize=8192)  # a ParsedItem is immutable; splitting and resolving both parse a text
+_LEADING_OF = re.compile(r"^of\s+", re.I)
+
+
 def parse_item(text: str) -> ParsedItem:
-    """Parse one medication string. The name is what is left once the sure patterns are removed."""
+    """Parse one medication string. The name is what is left once the sure patterns are removed.
+    A ParsedItem is immutable, and splitting and resolving both parse a text: cached, for texts
+    no longer than an item (so the cache is bounded in size as well as count)."""
+    return _parsed_cached(text) if len(text) <= 1_000 else _parse(text)
+
+
+def _parse(text: str) -> ParsedItem:
     r = _Reading(text)
     r.rest = _VERBS.sub(" ", r.rest)
     _read_manner(r)
@@ -263,7 +297,12 @@ def parse_item(text: str) -> ParsedItem:
 
 def only_directions(text: str) -> bool:
     """True when ``text`` names nothing: only a dose, frequency, route or instruction ("twice
-    daily", "take with food", "400 mg"). Such a piece belongs to the item beside it."""
+    daily", "take with food", "400 mg"). Such a piece belongs to the item beside it. The same
+    directions come back in many lists: cached, for texts no longer than a name."""
+    return _directions_cached(text) if len(text) <= 200 else _only_directions(text)
+
+
+def _only_directions(text: str) -> bool:
     r = _Reading(text)
     r.rest = _VERBS.sub(" ", r.rest)
     _read_manner(r)
@@ -273,7 +312,11 @@ def only_directions(text: str) -> bool:
     return not re.search(r"[^\W\d_]", left) and (left.strip() == "" or bool(r.fields))
 
 
+_parsed_cached = lru_cache(maxsize=65536)(_parse)
+_directions_cached = lru_cache(maxsize=16384)(_only_directions)
+
+
 def _singular(form: str) -> str:
     form = {"tabs": "tablet", "tab": "tablet", "caps": "capsule", "cap": "capsule",
-            "gummies": "gummy"}.get(form, form)
+            "gummies": "gummy", "patches": "patch"}.get(form, form)
     return form[:-1] if form.endswith("s") else form

@@ -26,6 +26,13 @@ FUZZY_CHARS = 120  # longer text is no misspelling of a name: no fuzzy search (i
 CACHED_CHARS = 1_000
 
 _ATC = re.compile(r"^[A-Z]\d{2}(?:[A-Z]{1,2}\d{0,2})?$")
+# What a medication list writes beside a name that is no part of it: a release form ("nifedipine
+# ER", "aspirin EC") and a bracketed brand or note ("levothyroxine (SYNTHROID)", the Epic way).
+# Taken off only when the name as written is not known: brands keep theirs ("Toprol XL").
+_BESIDE_NAME = re.compile(
+    r"\((?:[^()]*)\)|(?<![\w-])(?:ER|XL|XR|SR|CR|DR|EC|LA|ODT|IR|CD|XT|24\s*hr?|12\s*hr?|"
+    r"(?:extended|delayed|sustained|controlled|immediate|modified)[- ]release|enteric[- ]coated)"
+    r"(?![\w-])", re.I)
 _HOW = {"name": "exact", "synonym": "synonym", "brand": "brand", "code": "code"}
 
 # Counter-ions and hydrate words of drug salts: "esomeprazole magnesium", "naproxen sodium",
@@ -58,6 +65,14 @@ class Resolver:
         for key in index.confusable_names:
             self._targets.setdefault(key, None)
         self._choices = list(self._targets)
+        # The choices by length, in their order: a ratio of APPROXIMATE_MIN_SCORE - MARGIN or
+        # more is out of reach of a name whose length is far from the key's (see _within).
+        self._by_length: dict[int, list[str]] = {}
+        for choice in self._choices:
+            self._by_length.setdefault(len(choice), []).append(choice)
+        self._order = {choice: k for k, choice in enumerate(self._choices)}
+        self._windows: dict[int, list[str]] = {}  # by key length, made on first use
+        self._exact_cached = lru_cache(maxsize=65536)(self._exact_uncached)
         self._resolved = lru_cache(maxsize=65536)(self._resolve)
         self._condition = lru_cache(maxsize=16384)(self._identify_condition)
         # One misspelt name comes with many doses ("furosimide 40 mg", "furosimide 80 mg"):
@@ -108,19 +123,25 @@ class Resolver:
             entry = self.vocabulary_condition(text)
             if entry is not None:
                 return entry
-        salt = self._drug_salt(parsed.name)
+        name, beside = plain_name(parsed.name)
+        notes = [f"'{b}' read as written beside the name, not part of it" for b in beside]
+        if beside:
+            hit = self._exact(name)
+            if hit:
+                return self._entry(parsed, name, hit[0], hit[1], None, False, notes)
+        salt = self._drug_salt(name)
         if salt:
             node_id, stripped = salt
-            return self._entry(parsed, parsed.name, node_id, "salt", None, False, [
+            return self._entry(parsed, name, node_id, "salt", None, False, [*notes, (
                 f"'{stripped}' read as part of the salt name of {self.index.nodes[node_id].name}, "
-                "not as a separate ingredient"])
-        key = normalize(parsed.name)
+                "not as a separate ingredient")])
+        key = normalize(name)
         best = None if key in self.index.confusable_names else self._approximate(key)
         if best:
             node_id, score = best
             node = self.index.nodes[node_id]
-            return self._entry(parsed, parsed.name, node_id, "approximate", score, False, [
-                f"'{parsed.name}' matched approximately to {node.name} (score {score:g} of 100)"])
+            return self._entry(parsed, name, node_id, "approximate", score, False, [*notes, (
+                f"'{name}' matched approximately to {node.name} (score {score:g} of 100)")])
         return MedicationEntry(input=text, name=parsed.name, **_dose(parsed, False))
 
     def vocabulary_condition(self, text: str) -> MedicationEntry | None:
@@ -165,6 +186,14 @@ class Resolver:
                                **_dose(parsed, whole), notes=extra)
 
     def _exact(self, text: str) -> tuple[str, str] | None:
+        """The node a text names as written (after normalising), and how. Every item asks this
+        of several forms of its text, and a name comes back with many doses: cached (short
+        texts only, so the cache is bounded in size too)."""
+        if len(text) > CACHED_CHARS:
+            return self._exact_uncached(text)
+        return self._exact_cached(text)
+
+    def _exact_uncached(self, text: str) -> tuple[str, str] | None:
         key = normalize(text)
         for candidate in (key, *notations(key)):
             if candidate in self.index.names:
@@ -216,6 +245,8 @@ class Resolver:
         a known drug beside magnesium or another named ingredient (a magnesium form) is two
         items. The text is cut where the words meet, so each keeps its own dose."""
         name = parse_item(text).name
+        if not self._exact(name):
+            name = plain_name(name)[0]
         parts = None if self._exact(name) else self._salt_parts(name)  # a listed salt stays one
         if parts is None:
             return None
@@ -237,7 +268,7 @@ class Resolver:
         if not APPROXIMATE_MIN_LENGTH <= len(key) <= FUZZY_CHARS:
             return None
         # Rivals further than the margin below the threshold cannot change the outcome.
-        ranked = process.extract(key, self._choices, scorer=fuzz.ratio, limit=10,
+        ranked = process.extract(key, self._within(len(key)), scorer=fuzz.ratio, limit=10,
                                  score_cutoff=APPROXIMATE_MIN_SCORE - APPROXIMATE_MARGIN)
         if not ranked or ranked[0][1] < APPROXIMATE_MIN_SCORE:
             return None
@@ -248,6 +279,19 @@ class Resolver:
         if rivals and ranked[0][1] - rivals[0] < APPROXIMATE_MARGIN:
             return None
         return node_id, round(ranked[0][1], 1)
+
+    def _within(self, length: int) -> list[str]:
+        """The choices whose length lets fuzz.ratio reach the cutoff, in the choices' order (so
+        ties rank as over the whole list). ratio = 100 * (1 - indel / (a + b)) and the indel
+        distance is at least |a - b|, so a ratio >= c needs 2 * min(a, b) / (a + b) >= c / 100."""
+        c = (APPROXIMATE_MIN_SCORE - APPROXIMATE_MARGIN) / 100
+        low, high = length * c / (2 - c), length * (2 - c) / c
+        found = self._windows.get(length)
+        if found is None:
+            found = self._windows[length] = sorted(
+                (choice for n, group in self._by_length.items() if low <= n <= high
+                 for choice in group), key=self._order.__getitem__)
+        return found
 
     def suggest(self, key: str) -> list[str]:
         """Display names of the closest known nodes, best first, one per node. A suggestion shares
@@ -266,6 +310,15 @@ class Resolver:
             if len(names) == SUGGESTIONS:
                 break
         return names
+
+
+def plain_name(name: str) -> tuple[str, list[str]]:
+    """The name without what is written beside it (_BESIDE_NAME), and what was taken off."""
+    beside = [m.group(0) for m in _BESIDE_NAME.finditer(name)]
+    if not beside:
+        return name, []
+    plain = " ".join(_BESIDE_NAME.sub(" ", name).split()).strip(" -,;:/")
+    return (plain, beside) if plain else (name, [])
 
 
 def _word_position(text: str, word: str) -> int | None:
