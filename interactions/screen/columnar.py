@@ -245,10 +245,17 @@ def _conditions(screener: Screener, involved: pl.DataFrame) -> pl.DataFrame | No
     subjects = involved.filter(_has(CONDITION_SUBJECT) & pl.col("written").is_not_null())
     if not subjects.height:
         return None
-    rules = memo(screener, "conditions", {"key": pl.UInt64}, {"token": pl.UInt32, "o": pl.UInt32},
+    rules = memo(screener, "conditions", {"key": pl.UInt64}, {"token": pl.UInt32, "k": pl.UInt32},
                  lambda key: screener.on_conditions(key >> 32, key & 0xFFFFFFFF))
-    return (rules.join(subjects.select("p", s="item", key=_pair_key("code", "written")))
-            .filter(pl.col("token").is_not_null()).select("p", "token", "s", "o"))
+    hits = (rules.join(subjects.select("p", "ctx", s="item", key=_pair_key("code", "written")))
+            .filter(pl.col("token").is_not_null()))
+    if not hits.height:
+        return None
+    # The condition each finding names, as the patient wrote it (their own eGFR value).
+    items = memo(screener, "condition items", {"place": pl.UInt64}, {"o": pl.UInt32},
+                 lambda place: [(screener.condition_item(place >> 32, place & 0xFFFFFFFF),)])
+    return items.lookup(hits.select("p", "token", "s", place=_pair_key("ctx", "k"))).select(
+        "p", "token", "s", "o")
 
 
 def _doses(screener: Screener, involved: pl.DataFrame,

@@ -66,8 +66,8 @@ class Item:
 class Context:
     """The condition side of a patient: condition nodes in the engine's order, their items, the
     condition texts that were not recognised (output-ready), every node they imply, and the
-    number of its conditions as written (``written``, None without any): condition findings
-    depend on nothing else."""
+    number of its tuple of condition nodes (``written``, None without any): condition rules
+    depend on nothing else (the finding names the patient's own item, see condition_item)."""
 
     ids: tuple[str, ...]
     conditions: tuple[Item, ...]
@@ -148,8 +148,10 @@ class Screener:
         self.contexts: list[Context] = []
         self._context_ids: dict[tuple[str, str, str], int | str] = {}
         self._conditions: dict[tuple[str, str], Item] = {}
-        self._written: dict[tuple[Item, ...], int] = {}  # Context.written, and back
-        self._written_list: list[tuple[Item, ...]] = []
+        self._implied_by: dict[tuple[float | None, bool], list[Resolved]] = {}
+        self._written: dict[tuple[str, ...], int] = {}  # Context.written, and back
+        self._written_list: list[tuple[str, ...]] = []
+        self._cells: dict[str, tuple[tuple[Item, ...], tuple[str, ...]]] = {}
         self.tokens: list[str] = []
         # columnar's tables by name (Memo: the answers below, each question asked once; Order:
         # places in check's order), so the methods below keep no caches of their own beyond
@@ -216,8 +218,7 @@ class Screener:
         found = self._context_ids.get(key)
         if found is None:
             try:
-                texts = [t.strip() for t in self.split(conditions) if t.strip()]
-                context = self._context(texts, parse_egfr(egfr), parse_pregnant(pregnant))
+                context = self._context(conditions, parse_egfr(egfr), parse_pregnant(pregnant))
             except RowError as exc:
                 found = str(exc)
             else:
@@ -226,26 +227,48 @@ class Screener:
             self._context_ids[key] = found
         return found
 
-    def _context(self, texts: list[str], egfr: float | None, pregnant: bool) -> Context:
+    def _context(self, cell: str, egfr: float | None, pregnant: bool) -> Context:
         # Each part goes through the engine's own resolve_conditions, so the band chosen for an
         # eGFR and what counts as a condition are decided in one place.
-        found, unknown = [], []
-        for text in texts:
-            if text not in self._named:
-                self._named[text] = self.checker.resolve_conditions(PatientContext(conditions=[text]))
-            resolved, missing = self._named[text]
-            found += resolved
-            unknown += missing
-        implied, _ = self.checker.resolve_conditions(PatientContext(egfr=egfr, pregnant=pregnant))
-        found += implied
-        ids = tuple(c.id for c in found)
-        conditions = tuple(map(self._condition_item, found))
-        written = self._written.get(conditions)
+        named, unknown = self._named_in(cell)
+        conditions = named + tuple(map(self._condition_item, self._implied(egfr, pregnant)))
+        ids = tuple(c.node for c in conditions)
+        # Condition rules tell patients apart by their condition nodes alone: contexts that
+        # differ only in an eGFR's exact value or a condition's spelling share their answers.
+        written = self._written.get(ids)
         if written is None and conditions:
-            written = self._written[conditions] = len(self._written_list)
-            self._written_list.append(conditions)
-        return Context(ids, conditions, tuple(self.neutralise(u.input) for u in unknown), pregnant,
-                       self.checker.held_conditions(ids), written)
+            written = self._written[ids] = len(self._written_list)
+            self._written_list.append(ids)
+        return Context(ids, conditions, unknown, pregnant, self.checker.held_conditions(ids),
+                       written)
+
+    def _named_in(self, cell: str) -> tuple[tuple[Item, ...], tuple[str, ...]]:
+        """The condition items a conditions cell names, and its texts not recognised (output-
+        ready); once per distinct cell, which many patients share beside their own eGFR."""
+        found = self._cells.get(cell)
+        if found is None:
+            items, unknown = [], []
+            for text in (t.strip() for t in self.split(cell)):
+                if not text:
+                    continue
+                if text not in self._named:
+                    self._named[text] = self.checker.resolve_conditions(
+                        PatientContext(conditions=[text]))
+                resolved, missing = self._named[text]
+                items += map(self._condition_item, resolved)
+                unknown += (self.neutralise(u.input) for u in missing)
+            found = self._cells[cell] = (tuple(items), tuple(unknown))
+        return found
+
+    def _implied(self, egfr: float | None, pregnant: bool) -> list[Resolved]:
+        """The conditions an eGFR and pregnancy imply, as the engine's resolve_conditions finds
+        them; asked once per (value, pregnancy): one-decimal eGFRs repeat across patients."""
+        key = (egfr, pregnant)
+        found = self._implied_by.get(key)
+        if found is None:
+            found = self._implied_by[key] = self.checker.resolve_conditions(
+                PatientContext(egfr=egfr, pregnant=pregnant))[0]
+        return found
 
     def _condition_item(self, condition: Resolved) -> Item:
         """One item per condition as written: contexts that share a condition share its item."""
@@ -280,12 +303,15 @@ class Screener:
         return tuple(map(self.token, self.checker.pair_rules(subject, obj, route)))
 
     def on_conditions(self, code: int, written: int) -> list[tuple[int, int]]:
-        """(rule token, condition item id) for an item in a patient whose conditions as written
-        are number ``written`` (see Context.written)."""
+        """(rule token, place of the condition among the patient's) for an item in a patient
+        whose condition nodes are number ``written`` (see Context.written)."""
         node, route = self.code_nodes[code]
-        conditions = self._written_list[written]
-        return [(self.token(rule_id), conditions[k].id) for rule_id, k in
-                self.checker.condition_rules(node, route, tuple(c.node for c in conditions))]
+        return [(self.token(rule_id), k) for rule_id, k in
+                self.checker.condition_rules(node, route, self._written_list[written])]
+
+    def condition_item(self, context: int, place: int) -> int:
+        """The item id of a context's condition at ``place`` (as on_conditions gives it)."""
+        return self.contexts[context].conditions[place].id
 
     def applies(self, token: int, context: int) -> bool:
         """False for a rule that applies only in a condition the patient does not have."""
