@@ -3,6 +3,9 @@ not. Screening files, records and frames all check cells here."""
 
 from __future__ import annotations
 
+import polars as pl
+
+from ..models import PatientContext
 from .tabular import RowError
 
 _TRUE = {"1", "y", "yes", "true", "t", "pregnant"}
@@ -45,3 +48,32 @@ def parse_pregnant(cell: str) -> bool:
     if value in _FALSE:
         return False
     raise RowError(f"pregnant {cell.strip()!r} is not yes or no")
+
+
+def contradiction(pregnant: str, age: str, sex: str) -> str | None:
+    """What a patient's pregnancy, age and sex cells say that cannot be true at once (as
+    ``check`` refuses it: PatientContext.contradiction), or None. RowError for a bad cell."""
+    if not parse_pregnant(pregnant):
+        return None
+    parse_age(age)
+    parse_sex(sex)
+    age = age.strip()
+    return PatientContext(age=float(age) if age else None, sex=SEX[sex.strip().casefold()],
+                          pregnant=True).contradiction()
+
+
+def contradictions(rows: pl.DataFrame) -> pl.DataFrame:
+    """pregnant, age, sex, contradiction: the distinct cells of ``rows`` that cannot be true at
+    once (pregnant and male, or pregnant below age 10), each with why; ``check`` refuses them,
+    so screening rejects their rows. Cells that are bad on their own are their checks' to
+    reject."""
+    found = []
+    for pregnant, age, sex in rows.select("pregnant", "age", "sex").unique().iter_rows():
+        try:
+            why = contradiction(pregnant, age, sex)
+        except RowError:
+            continue
+        if why:
+            found.append((pregnant, age, sex, why))
+    return pl.DataFrame(found, orient="row", schema={
+        "pregnant": pl.String, "age": pl.String, "sex": pl.String, "contradiction": pl.String})

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from ..errors import InputError
-from .cells import parse_age, parse_egfr, parse_pregnant, parse_sex
+from .cells import contradictions, parse_age, parse_egfr, parse_pregnant, parse_sex
 from .columnar import Tables, item_counts, memo, resolve_pieces, with_piece_context
 from .fields import WHITESPACE, Lines, read_fields
 from .screener import Screener
@@ -146,6 +146,11 @@ def _contexts(screener: Screener, patients: pl.DataFrame, pieces: pl.DataFrame,
                     lambda *cells: [(found, None) if isinstance(found, int) else (None, found)
                                     for found in (screener.context_id(*cells),)]
                     ).lookup(patients.rename({"p": "q"}))
+    odd = contradictions(contexts)  # pregnant and male, as the patient's rows pool them
+    if odd.height:
+        contexts = contexts.join(odd, on=["pregnant", "age", "sex"], how="left",
+                                 maintain_order="left").with_columns(
+            reason=pl.coalesce("reason", "contradiction")).drop("contradiction")
     unusable = contexts.filter(pl.col("reason").is_not_null()).select("q", "reason")
     if not unusable.height:
         return contexts, pieces, pl.DataFrame(schema={"p": pl.UInt32, "reason": pl.String})

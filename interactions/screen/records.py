@@ -53,6 +53,9 @@ def screen_records(records: Iterable[Mapping[str, Any]], checker: Checker | None
                 conditions=_listed(record.get("conditions"), item_separators), egfr=egfr,
                 age=float(age) if age else None, sex=sex,
                 pregnant=parse_pregnant(_text(record.get("pregnant"))))
+            why = context.contradiction()
+            if why:
+                raise RowError(why)
         except RowError as exc:
             raise InputError(f"record {number}: {exc}") from None
         items = _listed(record.get("medications"), item_separators)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from .cells import parse_age, parse_sex
+from .cells import contradictions, parse_age, parse_sex
 from .columnar import Tables, item_counts, memo, resolve_pieces, with_piece_context
 from .fields import WHITESPACE, read_fields
 from .screener import Screener
@@ -100,11 +100,15 @@ def checked_rows(rows: pl.DataFrame, screener: Screener,
         [(ctx, reason)] = context()
         rows = rows.with_columns(ctx=pl.lit(ctx, dtype=pl.UInt32),
                                  context_reason=pl.lit(reason, dtype=pl.String))
+    odd = contradictions(rows)
     for found in (ages, sexes):
         if found.height:  # a join only when some value is bad
             rows = rows.join(found, on=found.columns[0], how="left", maintain_order="left")
+    if odd.height:
+        rows = rows.join(odd, on=["pregnant", "age", "sex"], how="left", maintain_order="left")
     checks = [pl.when(pl.col("pid") == "").then(pl.lit("empty patient id")),
               *(found.columns[1] for found in (ages, sexes) if found.height), "context_reason",
+              *(["contradiction"] if odd.height else []),
               pl.when(pl.col("written") == 0).then(pl.lit("empty medication list"))]
     return rows.with_columns(reason=pl.coalesce(checks))
 
