@@ -5,6 +5,7 @@ import gc
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -443,9 +444,24 @@ def test_a_huge_cell_is_rejected_and_the_rest_goes_on(tmp_path):
                     + "\nH3,levothyroxine; Tums\n", encoding="utf-8")
     result, out = screen(path, tmp_path)
     [reject] = out["rejects"][1:]
-    assert reject[:2] == ["3", "line longer than 65,536 characters (1,000,003)"]
-    assert reject[2].endswith("... [1,000,003 characters; cut]") and len(reject[2]) < 2100
+    assert reject[:2] == ["3", "line longer than 65,536 characters"]
+    assert reject[2].endswith("characters; cut]") and len(reject[2]) < 2100
     assert [r[0] for r in out["summary"][1:]] == ["H1", "H3"]
+
+
+@pytest.mark.parametrize("block", [64 << 10, 6 << 20])
+def test_a_line_far_past_the_limit_is_not_held_in_memory(block):
+    """A 30 MB cell (an export fault) is read past, not held: the blocks handed on keep only
+    the first LONG_LINE_BYTES of it, and the lines before and after it stay whole."""
+    from interactions.screen.tabular import LONG_LINE_BYTES, read_blocks
+
+    before, after = b"A1,doxycycline; Maalox\n", b"A3,levothyroxine\n"
+    stream = io.BytesIO(before + b"A2," + "\u00e9".encode() * 15_000_000 + b"\n" + after)
+    blocks = list(read_blocks(stream, block))
+    lines = b"".join(blocks).split(b"\n")
+    assert lines[0] + b"\n" == before and lines[2] + b"\n" == after and lines[3] == b""
+    assert LONG_LINE_BYTES - 4 <= len(lines[1]) <= LONG_LINE_BYTES
+    assert len(lines[1].decode("utf-8")) > 65_536  # whole characters: rejected as too long
 
 
 def test_an_empty_file_is_an_input_error(tmp_path):
@@ -761,3 +777,22 @@ def test_jobs_from_a_script_without_a_main_guard_fails_at_once_and_says_what_to_
                             timeout=120)
     assert result.returncode != 0
     assert "must call screen_file under 'if __name__ == \"__main__\":'" in result.stderr
+
+
+def test_an_input_that_shrinks_while_it_is_read_ends_with_a_warning(tmp_path):
+    """Another program cutting the file mid-run: the lines past its new end were never read, and
+    the result says so instead of an account that looks whole."""
+    source = patient_file(tmp_path, 3000)
+    size = source.stat().st_size
+
+    def cut(done, total):
+        if done < total:
+            os.truncate(source, size // 2)
+
+    result = screen_file(source, tmp_path / "f.csv",
+                         options=ScreenOptions(block_bytes=16_000), progress=cut)
+    assert result.warnings == [
+        f"the input shrank from {size:,} to {size // 2:,} bytes while it was read: what was "
+        f"past byte {size // 2:,} was not read and is not in the account"]
+    assert result.rows_read < 3000
+    assert screen_file(source, tmp_path / "g.csv").warnings == []

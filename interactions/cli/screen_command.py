@@ -94,6 +94,8 @@ def screen(
         if result.rows_rejected > len(result.first_rejects):
             typer.echo(f"... {result.rows_rejected - len(result.first_rejects):,} more; "
                        "--rejects FILE keeps them all", err=True)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(result.account(), err=True)
     raise typer.Exit(0 if exit_zero else result.exit_code)
 

@@ -7,6 +7,7 @@ block order.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
@@ -48,6 +49,7 @@ class ScreenResult:
     patients_with_findings: int = 0
     patients_with_unrecognised: int = 0
     first_rejects: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the account cannot vouch for
 
     @property
     def exit_code(self) -> int:
@@ -115,10 +117,24 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
         with AtomicOutput(findings) as f_out, \
                 AtomicOutput(summary) if summary else nullcontext() as s_out, \
                 AtomicOutput(rejects) if rejects else nullcontext() as r_out:
-            return _run(blocks, layout, options, (f_out, s_out, r_out))
+            result = _run(blocks, layout, options, (f_out, s_out, r_out))
+        if size is not None:
+            result.warnings += _shrunk(stream, size)
+        return result
     finally:
         if str(source) != "-":
             stream.close()
+
+
+def _shrunk(stream: IO[bytes], size: int) -> list[str]:
+    """A warning when the input file is shorter now than when it was opened (cut or replaced by
+    another program while it was read): the lines past its new end were never read, so the
+    account cannot include them."""
+    now = os.fstat(stream.fileno()).st_size
+    if now >= size:
+        return []
+    return [f"the input shrank from {size:,} to {now:,} bytes while it was read: what was past "
+            f"byte {now:,} was not read and is not in the account"]
 
 
 def _screen_columnar(source, findings, summary, rejects, options: ScreenOptions,

@@ -156,7 +156,8 @@ class RowError(ValueError):
 def parse_line(line: str, layout: Layout) -> list[str]:
     """Split one physical line into fields. Lines without quotes take the fast path."""
     if len(line) > MAX_LINE_CHARS:
-        raise RowError(f"line longer than {MAX_LINE_CHARS:,} characters ({len(line):,})")
+        # No count: a line far past the limit is not read to its end (see _finish_line).
+        raise RowError(f"line longer than {MAX_LINE_CHARS:,} characters")
     if '"' in line:
         try:
             fields = next(csv.reader((line,), delimiter=layout.delimiter, strict=True))
@@ -228,12 +229,41 @@ def read_blocks(stream: IO[bytes], size: int) -> Iterator[bytes]:
         try:
             data = stream.read(size)
             if data and not data.endswith(b"\n"):
-                data += stream.readline()
+                data = _finish_line(stream, data)
         except (OSError, EOFError) as exc:
             raise InputError(f"cannot read the input: {exc}") from None
         if not data:
             return
         yield data
+
+
+# More than MAX_LINE_CHARS characters in any encoding read here (at most 4 bytes a character):
+# a line this long is rejected whatever follows, so what follows is not kept.
+LONG_LINE_BYTES = 4 * (MAX_LINE_CHARS + 1)
+
+
+def _finish_line(stream: IO[bytes], data: bytes) -> bytes:
+    """``data`` with its last line read to its end. A line past LONG_LINE_BYTES (an export
+    fault: a 100 MB cell) keeps only its first LONG_LINE_BYTES, and the rest is read past:
+    held whole, it and every copy made of it took a run to hundreds of MB. It is rejected as
+    too long all the same."""
+    start = data.rfind(b"\n") + 1  # the unfinished line
+    room = LONG_LINE_BYTES - (len(data) - start)
+    rest = stream.readline(room + 1) if room >= 0 else b""
+    if room >= 0 and (rest.endswith(b"\n") or len(rest) <= room):
+        return data + rest
+    line = (data[start:] + rest)[:LONG_LINE_BYTES]
+    cut = len(line) - len(line) % 4  # whole characters of UTF-16 and UTF-32 too
+    while cut and line[cut - 1] & 0xC0 == 0x80:  # inside a UTF-8 character: before it
+        cut -= 1
+    if cut and line[cut - 1] >= 0xC0:
+        cut -= 1
+    chunk = b""
+    while True:
+        chunk = stream.readline(1 << 20)
+        if not chunk or chunk.endswith(b"\n"):
+            break
+    return b"".join((data[:start], line[:cut], b"\n" if chunk else b""))
 
 
 def decode_lines(block: bytes, encoding: str) -> tuple[list[str], dict[int, str]]:
