@@ -37,7 +37,9 @@ def small() -> Browser:
 
 def test_rules_list_by_class_keeps_the_class_rule_and_its_members_overrides(browser):
     assert [r.id for r in browser.rules("fluoroquinolones")] == [
-        "ciprofloxacin-magnesium-chelation", "fluoroquinolones-magnesium-chelation",
+        "ciprofloxacin-calcium-chelation", "ciprofloxacin-iron-chelation",
+        "ciprofloxacin-magnesium-chelation", "ciprofloxacin-zinc-chelation",
+        "fluoroquinolones-magnesium-chelation",
         "levofloxacin-iron-chelation", "levofloxacin-magnesium-chelation",
         "levofloxacin-zinc-chelation", "moxifloxacin-iron-chelation",
         "moxifloxacin-magnesium-chelation", "moxifloxacin-zinc-chelation"]

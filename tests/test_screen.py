@@ -73,7 +73,9 @@ def test_the_bundled_example_screens_as_the_readme_shows(tmp_path):
         ("P003", "magnesium-severe-renal-impairment", "MC", "1"),
         ("P003", "antihypertensives-magnesium-blood-pressure", "DD", "3"),
         ("P003", "loop-diuretics-magnesium-loss", "DD", "3"),
+        ("P004", "alendronate-calcium-absorption", "DD", "2"),
         ("P004", "bisphosphonates-magnesium-absorption", "DD", "2"),
+        ("P004", "levothyroxine-calcium-absorption", "DD", "2"),
         ("P004", "levothyroxine-magnesium-absorption", "DD", "2"),
         ("P005", "magnesium-severe-renal-impairment", "MC", "1"),
         ("P005", "ciprofloxacin-magnesium-chelation", "DD", "1"),
@@ -92,7 +94,7 @@ def test_the_bundled_example_screens_as_the_readme_shows(tmp_path):
     # hypertension is known (and has no magnesium rule); an unknown condition is reported, not dropped
     assert summary[3][9:11] == ["1", "Gitelman syndrome"]
     assert err.strip() == ("screen: 7 rows read = 7 patients screened + 0 rows rejected; "
-                           "9 findings for 5 patients; 1 patient with unrecognised items")
+                           "11 findings for 5 patients; 1 patient with unrecognised items")
 
 
 # --- screen and check agree ----------------------------------------------------------------------
@@ -297,7 +299,7 @@ def test_long_rows_are_pooled_into_patients_alike_in_any_blocks_and_when_sorted(
 
     account, small = outputs("small", block_bytes=6_000)
     assert account.startswith("screen: 3,071 rows read = 3,000 rows screened (600 patients) + "
-                              "71 rows rejected; 85 blank lines skipped; 2,800 findings")
+                              "71 rows rejected; 85 blank lines skipped; 3,400 findings")
     assert b"age 'abc' is not a number" in small[2]
     sorted_account, resorted = outputs("sorted", sort=True, block_bytes=6_000)
     assert sorted_account == account and resorted[:2] == small[:2]
@@ -481,7 +483,8 @@ def test_tabs_and_pipes_are_detected_from_the_header(tmp_path):
     result, out = screen(CASES / "tabs.tsv", tmp_path)
     assert [(r[0], r[1], r[10]) for r in out["findings"][1:]] == [
         ("T1", "magnesium-severe-renal-impairment", "N18.4"),
-        ("T1", "ciprofloxacin-magnesium-chelation", "Mag-Ox 400")]
+        ("T1", "ciprofloxacin-magnesium-chelation", "Mag-Ox 400"),
+        ("T2", "levothyroxine-calcium-absorption", "Tums")]
     assert result.patients == 2
 
 

@@ -152,8 +152,8 @@ def test_cli_chooses_the_format_from_the_suffix(tmp_path):
                            "--rejects", str(tmp_path / "r.parquet")],
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
-    assert "7 rows read = 7 patients screened + 0 rows rejected; 9 findings" in done.stderr
-    assert pl.read_parquet(tmp_path / "f.parquet").height == 9
+    assert "7 rows read = 7 patients screened + 0 rows rejected; 11 findings" in done.stderr
+    assert pl.read_parquet(tmp_path / "f.parquet").height == 11
     assert pl.read_ipc(tmp_path / "s.feather").height == 7  # each output in its suffix's format
 
 
