@@ -124,6 +124,19 @@ def emit(text: str, output: Path | None) -> None:
         err().print(f"Wrote {output}", markup=False)
 
 
+def emit_bytes(data: bytes, output: Path | None) -> None:
+    """Bytes (a PNG, an iCalendar file) to a file (atomically) or to standard output."""
+    from ..files import write_bytes_atomically
+
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_bytes_atomically(output, data)
+        err().print(f"Wrote {output}", markup=False)
+
+
 def to_json(data) -> str:
     """RFC 8259 JSON: a number that is not finite is refused, never written as Infinity/NaN."""
     from ..errors import InputError

@@ -125,21 +125,11 @@ def _render(day_plan, format: PlanFormat) -> str | bytes:
 
 def write_plan(day_plan, format: PlanFormat, output) -> None:
     """The plan in `format`, to standard output or atomically to `output`."""
-    import sys
-
-    from ..files import write_bytes_atomically
-    from .common import err
+    from .common import emit_bytes
     from .render_plan import print_plan
 
     if format is PlanFormat.table and output is None:
         print_plan(day_plan, out())
         return
     data = _render(day_plan, format)
-    data = data.encode("utf-8") if isinstance(data, str) else data
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        write_bytes_atomically(output, data)
-        err().print(f"Wrote {output}", markup=False)
+    emit_bytes(data.encode("utf-8") if isinstance(data, str) else data, output)
