@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import FormatOption, OutputFile, OutputFormat, RulesOption, emit, load_browser, out
+from .common import OutputFile, RulesOption, TableFormat, TableFormatOption, emit, load_browser, out
 
 
 class GraphFormat(StrEnum):
@@ -20,7 +20,7 @@ class GraphFormat(StrEnum):
 
 def lookup(
     name: Annotated[str, typer.Argument(help="A drug, brand, class, condition, ATC or ICD-10 code.")],
-    format: FormatOption = OutputFormat.table,
+    format: TableFormatOption = TableFormat.table,
     rules: RulesOption = None,
 ) -> None:
     """What the rules know about a name: node, classes, products, codes, synonyms, rules.
@@ -28,18 +28,24 @@ def lookup(
     from ..errors import UnknownNameError
     from .common import clean_items, to_json
     from .render_browse import lookup_json, print_lookup
+    from .render_rows import lookup_rows
 
+    rows = format in (TableFormat.csv, TableFormat.jsonl)
     (name,) = clean_items([name], "name")
     try:
         found = load_browser(rules).lookup(name)
     except UnknownNameError as exc:  # an answer, not a usage error
-        if format is OutputFormat.json:
+        if format is TableFormat.json:
             emit(to_json({"input": exc.text, "found": False, "suggestions": exc.suggestions}), None)
+        elif rows:
+            emit(lookup_rows(None, format.value, exc.text, exc.suggestions), None)
         else:
             out().print(f"Not found: {exc}", markup=False)
         raise typer.Exit(1) from None
-    if format is OutputFormat.json:
+    if format is TableFormat.json:
         emit(lookup_json(found), None)
+    elif rows:
+        emit(lookup_rows(found, format.value), None)
     else:
         print_lookup(found, out())
 

@@ -79,11 +79,23 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class TableFormat(StrEnum):
+    """For a command that shows a table: its rows as CSV or JSON lines too (render_rows.py)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
 RulesOption = Annotated[Optional[Path], typer.Option(
     "--rules", help="Use this rule folder instead of the bundled one.", file_okay=False,
     metavar="DIR")]
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", "-f", help="Output format: table or json.", metavar="FORMAT")]
+TableFormatOption = Annotated[TableFormat, typer.Option(
+    "--format", "-f", help="Output format: table, json, or the table's rows as csv or jsonl.",
+    metavar="FORMAT")]
 WakeOption = Annotated[str, typer.Option("--wake", help="Wake time, HH:MM (24-hour).",
                                          metavar="HH:MM")]
 SleepOption = Annotated[str, typer.Option("--sleep", help="Bedtime, HH:MM (24-hour).",

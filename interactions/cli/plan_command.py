@@ -37,12 +37,15 @@ class PlanFormat(StrEnum):
     png = "png"
     ics = "ics"
     html = "html"
+    csv = "csv"  # the timetable's rows (render_rows.PLAN_COLUMNS)
+    jsonl = "jsonl"
 
 
 PlanFormatOption = Annotated[PlanFormat, typer.Option(
     "--format", "-f", help="Output format: table, json, svg (a timeline of the day), png (the same; "
-                           "needs cairosvg and the cairo library), ics (daily calendar events) or "
-                           "html (a printable handout for the patient).")]
+                           "needs cairosvg and the cairo library), ics (daily calendar events), "
+                           "html (a printable handout for the patient), or the timetable's rows "
+                           "as csv or jsonl.")]
 
 
 def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep, meals) -> None:
@@ -120,6 +123,10 @@ def _render(day_plan, format: PlanFormat) -> str | bytes:
             return exports.plan_ics(day_plan)
         case PlanFormat.html:
             return exports.plan_html(day_plan)
+        case PlanFormat.csv | PlanFormat.jsonl:
+            from .render_rows import plan_rows
+
+            return plan_rows(day_plan, format.value)
     return plan_table_text(day_plan)
 
 
