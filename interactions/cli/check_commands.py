@@ -72,7 +72,7 @@ def check(
     unrecognised; 2: usage or input error."""
     from .render_report import print_report, report_json
 
-    items = clean_items(read_items(items or [], items_file))
+    items = clean_items(read_items(items or [], items_file, required=fhir is None))
     context = patient_context(conditions=clean_items(condition or [], "condition"), egfr=egfr,
                               age=age, sex=sex, pregnant=pregnant, lactating=lactating)
     if not items and fhir is None:

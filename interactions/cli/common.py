@@ -184,9 +184,10 @@ def clean_items(items: list[str], what: str = "item") -> list[str]:
     return cleaned
 
 
-def read_items(items: list[str], items_file: Path | None) -> list[str]:
+def read_items(items: list[str], items_file: Path | None, required: bool = True) -> list[str]:
     """Items from the arguments, or one a line from a file or from stdin ('-'); blank lines and
-    '#' comments are skipped."""
+    '#' comments are skipped. ``required`` False: none is no error (the items of `check --fhir`
+    may all come from the Bundle)."""
     from ..errors import InputError
 
     sources = []
@@ -211,7 +212,7 @@ def read_items(items: list[str], items_file: Path | None) -> list[str]:
             if line:
                 lines.append(line)
     items = [*items, *lines]
-    if not items:
+    if not items and required:
         raise InputError("no items to check: give them as arguments, with --items-file FILE, "
                          "or one a line on standard input with '-'.")
     return items
