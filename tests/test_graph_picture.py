@@ -3,6 +3,7 @@ no Graphviz, is about 4:3 whatever its size, and colours each rule edge by its s
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -117,3 +118,10 @@ def test_png_is_a_png_or_says_what_to_install(tmp_path):
         assert not out.exists()
     else:
         assert result.exit_code == 0 and out.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_the_readme_picture_is_what_the_rules_draw(browser):
+    """docs/graph-doxycycline.svg, shown in the README, is regenerated with
+    `interactions graph export --format svg --around doxycycline -o docs/graph-doxycycline.svg`."""
+    committed = Path(__file__).parent.parent / "docs" / "graph-doxycycline.svg"
+    assert committed.read_text(encoding="utf-8") == browser.graph("svg", "doxycycline", 1)
