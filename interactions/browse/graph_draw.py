@@ -41,7 +41,7 @@ ASPECT = 4 / 3  # the picture is at least this much wider than high, where the n
 LABEL_CHARS = 26  # characters a label line holds before it wraps (two lines at most)
 CHAR_W = 6.6  # average width of a 12 px Helvetica character
 CELL_W = round(LABEL_CHARS * CHAR_W + 34)
-BOX_W = CELL_W - 22
+BOX_W = CELL_W - 34  # the gap between columns leaves room for an arrowhead
 BOX_H = 34
 ROW_H = 50
 BAND_GAP = 46  # room above each band for its title
@@ -61,7 +61,8 @@ def _label(name: str) -> list[str]:
 def _columns(bands: list[list[str]], legend_width: float) -> int:
     """The fewest columns that make the picture ASPECT wide (never more than the widest band)."""
     widest = max((len(b) for b in bands), default=1)
-    for cols in range(1, widest + 1):
+    room = int((legend_width - 2 * MARGIN) // CELL_W)  # columns the legend makes room for anyway
+    for cols in range(min(max(room, 1), widest), widest + 1):
         width = max(cols * CELL_W + 2 * MARGIN, legend_width)
         if width >= ASPECT * _height(bands, cols):
             return cols
@@ -73,14 +74,16 @@ def _height(bands: list[list[str]], cols: int) -> float:
     return HEADER + len(bands) * BAND_GAP + rows * ROW_H + MARGIN
 
 
-def _order(bands: list[list[str]], graph: nx.MultiDiGraph, cols: int) -> dict[str, tuple]:
-    """The centre (x, y) of each node's box, band after band. In a band, nodes a rule touches
-    come first (the top row, next to the band above), then the rest, then products (the bulk of
-    most bands), each by name."""
+def _order(bands: list[list[str]], graph: nx.MultiDiGraph, cols: int,
+           centre: str | None) -> dict[str, tuple]:
+    """The centre (x, y) of each node's box, band after band. In a band, the node asked about
+    comes first, then the nodes a rule touches (the top row, next to the band above), then the
+    rest, then products (the bulk of most bands), each by name."""
     ruled = {n for a, b, rel in graph.edges(data="rel") if rel == "rule" for n in (a, b)}
 
     def key(node: str) -> tuple:
-        group = 0 if node in ruled else 2 if graph.nodes[node]["kind"] == "product" else 1
+        group = -1 if node == centre else 0 if node in ruled else \
+            2 if graph.nodes[node]["kind"] == "product" else 1
         return group, graph.nodes[node]["name"].casefold(), node
 
     place: dict[str, tuple[float, float]] = {}
@@ -115,12 +118,15 @@ def _clip(centre: tuple[float, float], towards: tuple[float, float]) -> tuple[fl
 
 
 def _path(a: tuple[float, float], b: tuple[float, float], bend: float) -> str:
-    """A quadratic curve from box a to box b, bent sideways by ``bend`` px (parallel edges)."""
+    """A line from box a to box b, or a quadratic curve bent sideways by ``bend`` px (for parallel
+    edges)."""
     mx, my = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
     length = math.hypot(b[0] - a[0], b[1] - a[1]) or 1
     cx, cy = mx - bend * (b[1] - a[1]) / length, my + bend * (b[0] - a[0]) / length
     start, end = _clip(a, (cx, cy)), _clip(b, (cx, cy))
-    return (f"M{start[0]:.1f},{start[1]:.1f} Q{cx:.1f},{cy:.1f} {end[0]:.1f},{end[1]:.1f}")
+    if not bend:  # a straight line (cairosvg turns a straight Q's end marker the wrong way)
+        return f"M{start[0]:.1f},{start[1]:.1f} L{end[0]:.1f},{end[1]:.1f}"
+    return f"M{start[0]:.1f},{start[1]:.1f} Q{cx:.1f},{cy:.1f} {end[0]:.1f},{end[1]:.1f}"
 
 
 def _markers(svg: ET.Element) -> None:
@@ -128,7 +134,7 @@ def _markers(svg: ET.Element) -> None:
     for name, colour in [("structure", STRUCTURE[0]),
                          *((s, style[0]) for s, style in SEVERITY_STYLE.items())]:
         marker = _el(defs, "marker", id=f"arrow-{name}", viewBox="0 0 10 10", refX=9, refY=5,
-                     markerWidth=7, markerHeight=7, orient="auto-start-reverse")
+                     markerWidth=7, markerHeight=7, orient="auto")
         _el(marker, "path", d="M0,0 L10,5 L0,10 z", fill=colour)
 
 
@@ -162,7 +168,7 @@ def draw_svg(graph: nx.MultiDiGraph, bands: list[tuple[str, list[str]]], title: 
     kinds = sorted({graph.nodes[n]["kind"] for _, band in bands for n in band})
     nodes = [band for _, band in bands]
     cols = _columns(nodes, _legend_width(kinds))
-    place = _order(nodes, graph, cols)
+    place = _order(nodes, graph, cols, centre)
     width = round(max(cols * CELL_W + 2 * MARGIN, _legend_width(kinds)))
     height = round(_height(nodes, cols))
     ET.register_namespace("", SVG_NS)

@@ -51,7 +51,9 @@ def check(
     sex: SexOption = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
     format: Annotated[CheckFormat, typer.Option(
-        "--format", "-f", help="Output format.")] = CheckFormat.table,
+        "--format", "-f", help="Output format: table, json, fhir (a FHIR R4 Bundle of "
+                               "DetectedIssue resources), or the findings' rows as csv or "
+                               "jsonl.")] = CheckFormat.table,
     output: OutputFile = None,
     rules: RulesOption = None,
     fhir: Annotated[Optional[Path], typer.Option(
