@@ -20,25 +20,32 @@ PATIENTS = 3000
 
 
 @pytest.fixture(scope="module")
-def patients(tmp_path_factory):
-    path = tmp_path_factory.mktemp("progress") / "wide.csv"
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        generate(PATIENTS, fh, "wide", seed=11)
-    return path
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("progress")
+    made = {}
+    for layout in ("wide", "long"):
+        made[layout] = folder / f"{layout}.csv"
+        with made[layout].open("w", encoding="utf-8", newline="") as fh:
+            generate(PATIENTS, fh, layout, seed=11)
+    return made
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_the_callback_hears_growing_patient_counts_ending_at_the_files(patients, tmp_path, jobs):
+@pytest.mark.parametrize("layout, options", [
+    ("wide", {"jobs": 1}), ("wide", {"jobs": 2}), ("long", {"sort": True}),
+])
+def test_the_callback_hears_growing_patient_counts_ending_at_the_files(files, tmp_path, layout,
+                                                                       options):
     calls = []
-    result = screen_file(patients, tmp_path / "f.csv",
-                         options=ScreenOptions(block_bytes=20_000, jobs=jobs),
+    result = screen_file(files[layout], tmp_path / "f.csv",
+                         options=ScreenOptions(block_bytes=20_000, sorted_block_lines=2_000,
+                                               **options),
                          progress=lambda done, size, screened: calls.append((done, size, screened)))
     counts = [c[2] for c in calls]
     assert result.patients == PATIENTS
     assert counts == sorted(counts) and counts[-1] == PATIENTS
     assert len(set(counts)) > 3  # block by block, not once at the end
     done = [c[0] for c in calls]
-    assert done == sorted(done) and done[-1] == calls[-1][1] == patients.stat().st_size
+    assert done == sorted(done) and done[-1] == calls[-1][1] == files[layout].stat().st_size
 
 
 def rendered(progress: Progress) -> str:

@@ -101,7 +101,8 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
     """Screen a CSV/TSV (optionally gzipped) patient file; outputs are replaced atomically.
 
     ``findings`` None or "-" writes to stdout. Raises InputError for an unusable file (no header,
-    unknown columns, long layout out of patient order without ``sort``).
+    unknown columns, long layout out of patient order without ``sort``). ``progress`` (see
+    Progress) hears the bytes read and the patients screened.
 
     A ``.parquet``/``.arrow``/``.feather`` source is read batch by batch; Parquet/Arrow outputs
     (``output_format`` "parquet"/"arrow", or a findings path with that suffix) see parquet.py."""
