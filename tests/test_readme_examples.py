@@ -110,7 +110,11 @@ def examples():
 
 
 EXAMPLES = list(examples())
-FIRST_ITEMS: dict[str, list[str]] = {}  # a command's items, for a later example's `...`
+FIRST_ITEMS: dict[str, list[str]] = {}  # each command's first example's items, for a later `...`
+for _example in EXAMPLES:
+    _words = shlex.split(_example[0])
+    if "..." not in _words:
+        FIRST_ITEMS.setdefault(_words[0], [w for w in _words[1:] if not w.startswith("-")])
 
 
 def normalised(text: str) -> str:
@@ -137,20 +141,17 @@ def folder(tmp_path_factory):
 
 
 def argv(command: str) -> tuple[list[str], str | None]:
-    """The arguments (a `...` argument is the items of the example before with the same command)
-    and the file a `<` redirection reads."""
+    """The arguments (a `...` argument is the items of the command's first example) and the file
+    a `<` redirection reads."""
     words = shlex.split(command)
     stdin = None
     if "<" in words:
         at = words.index("<")
         stdin = words[at + 1]
         words = words[:at] + words[at + 2:]
-    name = words[0]
     if "..." in words:
         at = words.index("...")
-        words = words[:at] + FIRST_ITEMS[name] + words[at + 1:]
-    elif name not in FIRST_ITEMS:
-        FIRST_ITEMS[name] = [w for w in words[1:] if not w.startswith("-")]
+        words = words[:at] + FIRST_ITEMS[words[0]] + words[at + 1:]
     return words, stdin
 
 
