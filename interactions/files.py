@@ -1,4 +1,4 @@
-"""Output files written atomically, so a reader (or a crash) never sees half a file."""
+"""Output files written atomically, so a reader (or a crash) never sees half a file; SVG as PNG."""
 
 from __future__ import annotations
 
@@ -153,3 +153,14 @@ def _mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def svg_to_png(svg: str) -> bytes:
+    """An SVG picture as PNG, through cairosvg. It is not a dependency: cairosvg needs the system
+    cairo library (libcairo2), which pip cannot install, so this says what to install instead."""
+    try:
+        import cairosvg
+    except (ImportError, OSError) as exc:  # OSError: cairosvg installed, the cairo library not
+        raise InputError("PNG needs cairosvg and the cairo library: pip install cairosvg and "
+                         f"apt-get install libcairo2 (or use --format svg) [{exc}]") from None
+    return cairosvg.svg2png(bytestring=svg.encode("utf-8"))

@@ -212,7 +212,7 @@ def test_dot_quotes_names_and_marks_rule_edges(small):
     dot = render_graph(small.kb, "dot")
     assert dot.startswith("digraph interactions {")
     assert '"mag-ox-400" [label="Mag-Ox 400" kind=product]' in dot
-    assert "quinolones -> magnesium [label=\"quinolones-magnesium\" severity=major style=dashed]" in dot
+    assert "quinolones -> magnesium [label=\"quinolones-magnesium\" color=\"#d62728\" severity=major style=dashed]" in dot
 
 
 def test_export_is_deterministic(small):

@@ -386,7 +386,7 @@ def test_screening_leaves_the_callers_process_settings_alone(tmp_path):
     seen = []
     for jobs in (1, 2):
         screen_file(CASES / "broken.csv", tmp_path / "f.csv", options=ScreenOptions(jobs=jobs),
-                    progress=lambda done, size: seen.append((gc.get_threshold(),
+                    progress=lambda done, size, patients: seen.append((gc.get_threshold(),
                                                              gc.get_freeze_count())))
     assert seen and set(seen) == {before}
     assert (gc.get_threshold(), gc.get_freeze_count()) == before

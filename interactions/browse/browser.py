@@ -128,6 +128,16 @@ class Browser:
         }
         return sorted(uses, key=lambda u: (SEVERITY_ORDER[u.severity], u.rule_id, u.role))
 
+    # ------------------------------------------------------------------ graph
+
+    def graph(self, fmt: str, around: str | None = None, depth: int = 1) -> str | bytes:
+        """The graph as a file (graph_export.FORMATS); ``around`` is any name `check` resolves,
+        and keeps only what lies within ``depth`` steps of it."""
+        from .graph_export import render_graph
+
+        node = self.node_for(around)[0] if around is not None else None
+        return render_graph(self.kb, fmt, node, depth)
+
     # ------------------------------------------------------------------ lookup
 
     def lookup(self, text: str) -> Lookup:

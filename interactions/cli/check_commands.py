@@ -36,6 +36,8 @@ class CheckFormat(StrEnum):
     table = "table"
     json = "json"
     fhir = "fhir"  # a FHIR R4 Bundle of DetectedIssue resources
+    csv = "csv"  # the findings table's rows (render_rows.CHECK_COLUMNS)
+    jsonl = "jsonl"
 
 
 def check(
@@ -49,12 +51,15 @@ def check(
     sex: SexOption = None,
     pregnant: Annotated[bool, typer.Option("--pregnant", help="The patient is pregnant.")] = False,
     format: Annotated[CheckFormat, typer.Option(
-        "--format", "-f", help="Output format.")] = CheckFormat.table,
+        "--format", "-f", help="Output format: table, json, fhir (a FHIR R4 Bundle of "
+                               "DetectedIssue resources), or the findings' rows as csv or "
+                               "jsonl.")] = CheckFormat.table,
     output: OutputFile = None,
     rules: RulesOption = None,
     fhir: Annotated[Optional[Path], typer.Option(
-        "--fhir", dir_okay=False, help="Read medications, conditions, eGFR, age, sex and pregnancy "
-                                        "from a FHIR R4 Bundle (JSON); ITEMs and options add to it.")] = None,
+        "--fhir", dir_okay=False, metavar="FILE",
+        help="Read medications, conditions, eGFR, age, sex and pregnancy from a FHIR R4 Bundle "
+             "(JSON); ITEMs and options add to it.")] = None,
     lactating: Annotated[bool, typer.Option(
         "--lactating", help="The patient is breastfeeding (for the recommended intake).")] = False,
     exit_zero: Annotated[bool, typer.Option(
@@ -69,11 +74,15 @@ def check(
     unrecognised; 2: usage or input error."""
     from .render_report import print_report, report_json
 
-    items = clean_items(read_items(items or [], items_file))
+    items = clean_items(read_items(items or [], items_file, required=fhir is None))
     context = patient_context(conditions=clean_items(condition or [], "condition"), egfr=egfr,
                               age=age, sex=sex, pregnant=pregnant, lactating=lactating)
     if not items and fhir is None:
         raise InputError("give the items to check (ITEM...) or a FHIR Bundle (--fhir FILE)")
+    rows = format in (CheckFormat.csv, CheckFormat.jsonl)
+    if plan and rows:
+        raise InputError("--plan shows two tables; for their rows use --format json, or "
+                         "`interactions plan --format csv` for the timetable")
     if plan:
         check_and_plan_command(items, context, OutputFormat.json if format is CheckFormat.json
                                else OutputFormat.table, rules, exit_zero, wake, sleep, meals)
@@ -90,11 +99,26 @@ def check(
         emit(fhir_json(report, source), output)
     elif format is CheckFormat.json:
         emit(report_json(report), output)
+    elif rows:
+        from .render_rows import report_rows
+
+        emit(report_rows(report, format.value), output)
+        _note_unrecognised(report)
     elif output is not None:
         emit(_table_text(lambda console: print_report(report, console, context)), output)
     else:
         print_report(report, out(), context)
     raise typer.Exit(0 if exit_zero else report.exit_code)
+
+
+def _note_unrecognised(report) -> None:
+    """The rows are findings only: an item not recognised is said on stderr, never left out
+    unseen (unknown is not safe; the exit code says so too)."""
+    from .common import err
+
+    for item in report.unrecognized:
+        hint = f" (did you mean: {', '.join(item.suggestions)}?)" if item.suggestions else ""
+        err().print(f"note: not recognised, not checked: {item.input!r}{hint}", markup=False)
 
 
 def _table_text(render) -> str:

@@ -79,11 +79,23 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class TableFormat(StrEnum):
+    """For a command that shows a table: its rows as CSV or JSON lines too (render_rows.py)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
 RulesOption = Annotated[Optional[Path], typer.Option(
     "--rules", help="Use this rule folder instead of the bundled one.", file_okay=False,
     metavar="DIR")]
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", "-f", help="Output format: table or json.", metavar="FORMAT")]
+TableFormatOption = Annotated[TableFormat, typer.Option(
+    "--format", "-f", help="Output format: table, json, or the table's rows as csv or jsonl.",
+    metavar="FORMAT")]
 WakeOption = Annotated[str, typer.Option("--wake", help="Wake time, HH:MM (24-hour).",
                                          metavar="HH:MM")]
 SleepOption = Annotated[str, typer.Option("--sleep", help="Bedtime, HH:MM (24-hour).",
@@ -124,6 +136,19 @@ def emit(text: str, output: Path | None) -> None:
         err().print(f"Wrote {output}", markup=False)
 
 
+def emit_bytes(data: bytes, output: Path | None) -> None:
+    """Bytes (a PNG, an iCalendar file) to a file (atomically) or to standard output."""
+    from ..files import write_bytes_atomically
+
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_bytes_atomically(output, data)
+        err().print(f"Wrote {output}", markup=False)
+
+
 def to_json(data) -> str:
     """RFC 8259 JSON: a number that is not finite is refused, never written as Infinity/NaN."""
     from ..errors import InputError
@@ -159,9 +184,10 @@ def clean_items(items: list[str], what: str = "item") -> list[str]:
     return cleaned
 
 
-def read_items(items: list[str], items_file: Path | None) -> list[str]:
+def read_items(items: list[str], items_file: Path | None, required: bool = True) -> list[str]:
     """Items from the arguments, or one a line from a file or from stdin ('-'); blank lines and
-    '#' comments are skipped."""
+    '#' comments are skipped. ``required`` False: none is no error (the items of `check --fhir`
+    may all come from the Bundle)."""
     from ..errors import InputError
 
     sources = []
@@ -186,7 +212,7 @@ def read_items(items: list[str], items_file: Path | None) -> list[str]:
             if line:
                 lines.append(line)
     items = [*items, *lines]
-    if not items:
+    if not items and required:
         raise InputError("no items to check: give them as arguments, with --items-file FILE, "
                          "or one a line on standard input with '-'.")
     return items

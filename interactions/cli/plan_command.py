@@ -37,12 +37,15 @@ class PlanFormat(StrEnum):
     png = "png"
     ics = "ics"
     html = "html"
+    csv = "csv"  # the timetable's rows (render_rows.PLAN_COLUMNS)
+    jsonl = "jsonl"
 
 
 PlanFormatOption = Annotated[PlanFormat, typer.Option(
     "--format", "-f", help="Output format: table, json, svg (a timeline of the day), png (the same; "
-                           "needs cairosvg and the cairo library), ics (daily calendar events) or "
-                           "html (a printable handout for the patient).")]
+                           "needs cairosvg and the cairo library), ics (daily calendar events), "
+                           "html (a printable handout for the patient), or the timetable's rows "
+                           "as csv or jsonl.")]
 
 
 def check_and_plan_command(items, context, format, rules, exit_zero, wake, sleep, meals) -> None:
@@ -120,26 +123,20 @@ def _render(day_plan, format: PlanFormat) -> str | bytes:
             return exports.plan_ics(day_plan)
         case PlanFormat.html:
             return exports.plan_html(day_plan)
+        case PlanFormat.csv | PlanFormat.jsonl:
+            from .render_rows import plan_rows
+
+            return plan_rows(day_plan, format.value)
     return plan_table_text(day_plan)
 
 
 def write_plan(day_plan, format: PlanFormat, output) -> None:
     """The plan in `format`, to standard output or atomically to `output`."""
-    import sys
-
-    from ..files import write_bytes_atomically
-    from .common import err
+    from .common import emit_bytes
     from .render_plan import print_plan
 
     if format is PlanFormat.table and output is None:
         print_plan(day_plan, out())
         return
     data = _render(day_plan, format)
-    data = data.encode("utf-8") if isinstance(data, str) else data
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-    else:
-        write_bytes_atomically(output, data)
-        err().print(f"Wrote {output}", markup=False)
+    emit_bytes(data.encode("utf-8") if isinstance(data, str) else data, output)

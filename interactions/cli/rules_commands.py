@@ -8,7 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import FormatOption, OutputFile, OutputFormat, RulesOption, emit, err, load_browser, out
+from .common import (
+    FormatOption,
+    OutputFile,
+    OutputFormat,
+    RulesOption,
+    TableFormat,
+    TableFormatOption,
+    emit,
+    err,
+    load_browser,
+    out,
+)
 
 
 def rules_validate(
@@ -52,16 +63,19 @@ def rules_list(
                         "(a name, brand, id or ATC code).")] = None,
     severity: Annotated[Optional[SeverityChoice], typer.Option(
         "--severity", help="Only rules of this severity.", case_sensitive=False)] = None,
-    format: FormatOption = OutputFormat.table,
+    format: TableFormatOption = TableFormat.table,
     rules: RulesOption = None,
 ) -> None:
     """List the rules, most serious first."""
     from .render_browse import print_rules, rules_json
+    from .render_rows import rules_rows
 
     browser = load_browser(rules)
     found = browser.rules(klass, severity.value if severity else None)
-    if format is OutputFormat.json:
+    if format is TableFormat.json:
         emit(rules_json(found, browser), None)
+    elif format in (TableFormat.csv, TableFormat.jsonl):
+        emit(rules_rows(found, browser.kb.origin, format.value), None)
     else:
         print_rules(found, out())
 

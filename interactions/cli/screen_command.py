@@ -100,23 +100,42 @@ def screen(
     raise typer.Exit(0 if exit_zero else result.exit_code)
 
 
+def progress_columns() -> tuple:
+    """The bar's columns: patients done and their rate, the bar and bytes read (when the size is
+    known), the time left."""
+    from rich.progress import BarColumn, DownloadColumn, ProgressColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    class Patients(ProgressColumn):
+        """'12,345 patients  6,789 patients/s': the rate over the whole run so far."""
+
+        def render(self, task) -> Text:
+            patients = task.fields.get("patients", 0)
+            elapsed = task.elapsed or 0
+            rate = f"{patients / elapsed:,.0f} patients/s" if elapsed > 0 and patients else "- patients/s"
+            return Text(f"{patients:,} patients  {rate}")
+
+    return ("screening", Patients(), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+
+
 class _progress:
     """A rich progress bar on stderr, only when stderr is a terminal and not --quiet."""
 
-    def __init__(self, quiet: bool):
+    def __init__(self, quiet: bool, console=None):
         self.bar = None
-        if not quiet and err().is_terminal:
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+        console = console or err()
+        if not quiet and console.is_terminal:
+            from rich.progress import Progress
 
-            self.bar = Progress("screening", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                                console=err(), transient=True)
+            self.bar = Progress(*progress_columns(), console=console, transient=True)
 
     def __enter__(self):
         if self.bar is None:
             return None
         self.bar.start()
-        task = self.bar.add_task("screen", total=None)
-        return lambda done, size: self.bar.update(task, completed=done, total=size)
+        task = self.bar.add_task("screen", total=None, patients=0)
+        return lambda done, size, patients: self.bar.update(task, completed=done, total=size,
+                                                            patients=patients)
 
     def __exit__(self, *exc):
         if self.bar is not None:

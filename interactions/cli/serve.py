@@ -12,23 +12,23 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError
+from .common import RulesOption
 
 
 def serve(
     host: Annotated[str, typer.Option(
         help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
-    rules: Annotated[Optional[Path], typer.Option(
-        "--rules", help="Use this rule folder instead of the bundled one.", file_okay=False)] = None,
+    rules: RulesOption = None,
     feedback: Annotated[Path, typer.Option(
         "--feedback", help="SQLite file for card outcomes sent to the feedback endpoints.",
-        dir_okay=False)] = Path("interactions-feedback.sqlite3"),
+        dir_okay=False, metavar="FILE")] = Path("interactions-feedback.sqlite3"),
     cors_origin: Annotated[Optional[list[str]], typer.Option(
         "--cors-origin", help="Let a browser page on this origin call the service (repeatable; "
                               "'*' for any, e.g. a public CDS Hooks sandbox).")] = None,
     jwt_jwks: Annotated[Optional[Path], typer.Option(
         "--jwt-jwks", help="Require a JWT from the CDS client, verified with the public keys in "
-                           "this JWKS file.", dir_okay=False)] = None,
+                           "this JWKS file.", dir_okay=False, metavar="FILE")] = None,
     jwt_issuer: Annotated[Optional[list[str]], typer.Option(
         "--jwt-issuer", help="With --jwt-jwks: accepted 'iss' values (repeatable).")] = None,
     jwt_audience: Annotated[Optional[list[str]], typer.Option(

@@ -11,7 +11,7 @@ import html
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 
-from ..errors import InputError
+from ..files import svg_to_png
 from ..notice import NOTICE
 from .model import DAY, Plan, PlanConstraint, PlanDose, meal_names, parse_clock
 
@@ -170,14 +170,8 @@ def _hhmm(minutes: int) -> str:
 
 
 def plan_png(plan: Plan) -> bytes:
-    """The SVG timeline as PNG, through cairosvg. It is not a dependency: cairosvg needs the system
-    cairo library (libcairo2), which pip cannot install, so this says what to install instead."""
-    try:
-        import cairosvg
-    except (ImportError, OSError) as exc:  # OSError: cairosvg installed, the cairo library not
-        raise InputError("PNG needs cairosvg and the cairo library: pip install cairosvg and "
-                         f"apt-get install libcairo2 (or use --format svg) [{exc}]") from None
-    return cairosvg.svg2png(bytestring=plan_svg(plan).encode("utf-8"))
+    """The SVG timeline as PNG (cairosvg, when installed: see files.svg_to_png)."""
+    return svg_to_png(plan_svg(plan))
 
 
 def _about(plan: Plan, item: str) -> tuple[list[str], list[str]]:

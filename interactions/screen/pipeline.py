@@ -8,7 +8,7 @@ block order.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
@@ -17,7 +17,7 @@ from typing import IO
 
 from ..errors import InputError
 from ..files import AtomicOutput, distinct_outputs
-from .blocks import Block, Progress, cut_blocks
+from .blocks import Block, cut_blocks
 from .formats import (
     FINDING_COLUMNS,
     FORMATS,
@@ -33,6 +33,9 @@ from .workers import REJECTS_SHOWN, BlockResult, Counts, results
 __all__ = ["ScreenOptions", "ScreenResult", "screen_file"]
 
 Outputs = tuple[IO[bytes], IO[bytes] | None, IO[bytes] | None]  # findings, summary, rejects
+# (bytes read, input size when known, patients screened so far): called as the input is read and
+# after each block is screened, so the last call has every patient.
+Progress = Callable[[int, int | None, int], None]
 
 
 @dataclass
@@ -72,6 +75,23 @@ class ScreenResult:
                 f"{_count(self.patients_with_unrecognised, 'patient')} with unrecognised items")
 
 
+class _Meter:
+    """What the caller's progress callback hears: bytes read (from the reader, as it cuts blocks)
+    with the patients screened (from the results, block by block). Both come in the thread that
+    runs screen_file, so the counts only ever grow."""
+
+    def __init__(self, progress: Progress, size: int | None):
+        self.progress, self.size, self.done, self.patients = progress, size, 0, 0
+
+    def read(self, done: int, size: int | None) -> None:
+        self.done = done
+        self.progress(done, size, self.patients)
+
+    def screened(self, patients: int) -> None:
+        self.patients = patients
+        self.progress(self.done, self.size, patients)
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}" + ("" if number == 1 else "s")
 
@@ -83,7 +103,8 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
     """Screen a CSV/TSV (optionally gzipped) patient file; outputs are replaced atomically.
 
     ``findings`` None or "-" writes to stdout. Raises InputError for an unusable file (no header,
-    unknown columns, long layout out of patient order without ``sort``).
+    unknown columns, long layout out of patient order without ``sort``). ``progress`` (see
+    Progress) hears the bytes read and the patients screened.
 
     A ``.parquet``/``.arrow``/``.feather`` source is read batch by batch; Parquet/Arrow outputs
     (``output_format`` "parquet"/"arrow", or a findings path with that suffix) see parquet.py."""
@@ -113,11 +134,12 @@ def screen_file(source: str | Path, findings: str | Path | None = None, *,
         header, header_bytes = read_header(stream, options.encoding)
         layout = detect_layout(header, delimiter=options.delimiter, layout=options.layout,
                                item_separator=options.item_separator, columns=options.columns)
-        blocks = cut_blocks(stream, layout, options, header_bytes, progress, size)
+        meter = _Meter(progress, size) if progress else None
+        blocks = cut_blocks(stream, layout, options, header_bytes, meter and meter.read, size)
         with AtomicOutput(findings) as f_out, \
                 AtomicOutput(summary) if summary else nullcontext() as s_out, \
                 AtomicOutput(rejects) if rejects else nullcontext() as r_out:
-            result = _run(blocks, layout, options, (f_out, s_out, r_out))
+            result = _run(blocks, layout, options, (f_out, s_out, r_out), meter)
         if size is not None:
             result.warnings += _shrunk(stream, size)
         return result
@@ -166,7 +188,7 @@ def _screen_columnar(source, findings, summary, rejects, options: ScreenOptions,
 
 
 def _run(blocks: Iterable[Block], layout: Layout, options: ScreenOptions,
-         outs: Outputs) -> ScreenResult:
+         outs: Outputs, meter: _Meter | None = None) -> ScreenResult:
     result = ScreenResult(layout=layout.layout)
     header = FORMATS[options.output_format].header
     for out, columns in zip(outs, (FINDING_COLUMNS, SUMMARY_COLUMNS, REJECT_COLUMNS)):
@@ -187,6 +209,8 @@ def _run(blocks: Iterable[Block], layout: Layout, options: ScreenOptions,
                 writing.result()
             writing = writer.submit(_write, outs, part)
             _tally(result, part)
+            if meter:
+                meter.screened(result.patients)
         if writing is not None:
             writing.result()
     result.rows_read = result.rows_screened + result.rows_rejected
