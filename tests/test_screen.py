@@ -788,7 +788,7 @@ def test_an_input_that_shrinks_while_it_is_read_ends_with_a_warning(tmp_path):
     source = patient_file(tmp_path, 3000)
     size = source.stat().st_size
 
-    def cut(done, total):
+    def cut(done, total, patients):
         if done < total:
             os.truncate(source, size // 2)
 
