@@ -68,6 +68,7 @@ def _long() -> pl.DataFrame:
     extra = [("10", "50", "F", "", "", "doxycycline", ""), ("9", "50", "F", "", "", "Maalox", ""),
              (" 9 ", "", "", "", "", "doxycycline", ""), ("٣", "70", "M", "25", "", "Mag-Ox 400", "BID"),
              ("٣", "70", "M", "", "", "levofloxacin", ""), ("0010", "40", "M", "", "", "Tums", ""),
+             ("Q\n7", "60", "F", "", "", "doxycycline", ""), ("Q 7", "", "", "", "", "Maalox", ""),
              ("P0000004", "61", "F", "abc", "", "magnesium oxide", ""),   # bad eGFR
              ("P0000005", "91", "M", "", "", "", ""),                       # empty medication
              ("", "30", "F", "", "", "doxycycline", "")]                   # no patient id
@@ -122,8 +123,8 @@ def test_long_is_grouped_by_patient_and_equals_screen_sort(spark, tmp_path):
         expected[0].sort("patient_id", maintain_order=True))
     assert summary.sort("line").equals(expected[1].sort("line"))
     assert rejects.sort("line").equals(expected[2].sort("line"))
-    nine = summary.filter(pl.col("patient_id") == "9")
-    assert nine.get_column("rejected_rows").to_list() == [0] and nine.get_column("items").item() == 2
+    for pid in ("9", "Q 7"):  # written two ways, one patient
+        assert summary.filter(pl.col("patient_id") == pid).get_column("items").to_list() == [2]
 
 
 def test_an_empty_frame_gives_empty_outputs(spark):

@@ -153,12 +153,13 @@ def _with_row_index(frame):
 def _grouped(frame, patient: str):
     """Whole patients per partition, their rows together, in the order ``screen --sort`` gives:
     ids that are numbers (str.isdecimal, any script's digits) by value, then as text; the others
-    as text after them (Spark compares UTF-8 bytes: code point order, as Python does)."""
+    as text after them (Spark compares UTF-8 bytes: code point order, as Python does). The key
+    is the id as the reader will see it: CR and LF made spaces (csv_lines), then stripped."""
     from pyspark.sql import functions as F
 
     space = "".join(f"\\u{ord(c):04x}" for c in WHITESPACE)
-    frame = frame.withColumn(KEY, F.regexp_replace(
-        F.coalesce(F.col(_quoted(patient)), F.lit("")), f"^[{space}]+|[{space}]+$", ""))
+    text = F.regexp_replace(F.coalesce(F.col(_quoted(patient)), F.lit("")), "[\\r\\n]", " ")
+    frame = frame.withColumn(KEY, F.regexp_replace(text, f"^[{space}]+|[{space}]+$", ""))
     digits = [chr(c) for c in range(128, sys.maxunicode + 1) if chr(c).isdecimal()]
     ascii_digits = F.translate(KEY, "".join(digits), "".join(str(int(d)) for d in digits))
     number = F.when(ascii_digits.rlike("^[0-9]+$"), F.regexp_replace(ascii_digits, "^0+", ""))
