@@ -34,19 +34,21 @@ def spark():
         pytest.skip("Spark needs a Java runtime (java on PATH or JAVA_HOME)")
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the session's JVM binds there too
-    session = (SparkSession.builder.master("local[2]").appName("interactions-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.driver.host", "127.0.0.1")
-               .config("spark.driver.bindAddress", "127.0.0.1")
-               .config("spark.sql.shuffle.partitions", "3")
-               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "128")  # blocks span batches
-               .config("spark.pyspark.python", sys.executable)
-               .config("spark.executorEnv.PYTHONPATH", os.pathsep.join([str(ROOT), *sys.path]))
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("SPARK_LOCAL_IP", "127.0.0.1")  # the session's JVM binds there too
+        # The Python workers: this interpreter, importing interactions from where the tests do.
+        session = (SparkSession.builder.master("local[2]").appName("interactions-tests")
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.driver.host", "127.0.0.1")
+                   .config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.sql.shuffle.partitions", "3")
+                   .config("spark.sql.execution.arrow.maxRecordsPerBatch", "128")  # blocks span batches
+                   .config("spark.pyspark.python", sys.executable)
+                   .config("spark.executorEnv.PYTHONPATH", os.pathsep.join(sys.path))
+                   .getOrCreate())
+        session.sparkContext.setLogLevel("ERROR")
+        yield session
+        session.stop()
 
 
 def _wide() -> pl.DataFrame:
