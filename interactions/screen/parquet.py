@@ -94,11 +94,9 @@ def _batches(source: str | Path, kind: str, batch_rows: int) -> tuple[list[str],
         raise InputError(f"cannot read {source}: {exc}") from None
 
 
-def _csv(batch, names: list[str], separator: str) -> bytes:
-    """One CSV line per row: lists joined, CR/LF in text turned to spaces, nulls empty."""
-    frame = pl.from_arrow(batch)
-    if isinstance(frame, pl.Series):  # pragma: no cover - a batch is always a table
-        frame = frame.to_frame()
+def csv_lines(frame: pl.DataFrame, separator: str) -> bytes:
+    """One CSV line per row: lists joined, CR/LF in text turned to spaces, nulls empty. The
+    Spark adapter renders its partitions' batches with it too, so both read rows alike."""
     exprs = []
     for name, dtype in frame.schema.items():
         column = pl.col(name)
@@ -147,7 +145,7 @@ def csv_stream(source: str | Path, kind: str, item_separator: str | None = None,
         yield header.write_csv(include_header=True, line_terminator="\n").encode()
         for batch in batches:
             if batch.num_rows:
-                yield _csv(batch, names, separator)
+                yield csv_lines(pl.from_arrow(batch), separator)
 
     return io.BufferedReader(_Stream(chunks()), buffer_size=1 << 20)
 
