@@ -100,6 +100,8 @@ class Numbering:
     tokens: list[str]
 
 
+# columnar's memos that hold context numbers (the wide layout's are "contexts <roles>").
+_CONTEXT_MEMOS = ("contexts ", "context numbers", "condition items", "pooled contexts")
 BLANK = Item("", "", flags=BLANK_ROLE)  # an empty piece of a cell ("a;;b"): not an item
 
 
@@ -136,7 +138,6 @@ class Screener:
         # Two-item rules that apply only in a condition (calcitriol + magnesium in dialysis).
         self.when = {rule_id: rule.when_condition for rule_id, rule in index.rules.items()
                      if rule.when_condition is not None}
-        self._named: dict[str, tuple[list, list]] = {}
         self._codes: dict[tuple[str, str], int] = {}
         self.code_nodes: list[tuple[str, str]] = []
         self.reset()
@@ -152,6 +153,7 @@ class Screener:
         self._written: dict[tuple[str, ...], int] = {}  # Context.written, and back
         self._written_list: list[tuple[str, ...]] = []
         self._cells: dict[str, tuple[tuple[Item, ...], tuple[str, ...]]] = {}
+        self._named: dict[str, tuple[list, list]] = {}  # a condition text's resolve_conditions
         self.tokens: list[str] = []
         # columnar's tables by name (Memo: the answers below, each question asked once; Order:
         # places in check's order), so the methods below keep no caches of their own beyond
@@ -168,8 +170,20 @@ class Screener:
         return Numbering(self.items, self.contexts, self.tokens)
 
     def full(self) -> bool:
-        """Whether it is time to reset (between blocks)."""
+        """Whether it is time to forget (between blocks): see ``forget``."""
         return max(map(len, (self.items, self._context_ids, self._doses))) >= self.cache_limit
+
+    def forget(self) -> None:
+        """Forget what fills the caches, between blocks. Patients' contexts ((conditions, eGFR,
+        pregnancy) as written) fill first on a long-tailed file, and alone they go: items and
+        every answer about them stay, so no medication text is resolved again."""
+        if max(len(self.items), len(self._doses)) >= self.cache_limit:
+            self.reset()
+            return
+        self.contexts = []
+        self._context_ids, self._cells, self._named = {}, {}, {}
+        for name in [n for n in self.memos if n.startswith(_CONTEXT_MEMOS)]:
+            del self.memos[name]
 
     # -- strings, resolved once ----------------------------------------------------------------
 

@@ -163,7 +163,7 @@ def _pipelined(blocks: Iterable[Block], worker: Worker) -> Iterator[BlockResult]
                 if pending is not None:
                     yield pending.result()
                     pending = None
-                screener.reset()
+                screener.forget()
             if block.first_line is None:
                 block.first_line = line
             tables = worker.read(block)
@@ -194,5 +194,5 @@ def _screen_block(block: Block) -> BlockResult:
     if _this_process is None:
         raise RuntimeError("_screen_block runs in a worker process started by results()")
     if _this_process.screener.full():
-        _this_process.screener.reset()
+        _this_process.screener.forget()
     return _this_process.finish(_this_process.read(block))
