@@ -38,7 +38,7 @@ def test_json_contract():
                                 "references", "path", "action"]
     by_rule = {f["rule_id"]: f for f in report["findings"]}
     cipro = by_rule["ciprofloxacin-magnesium-chelation"]
-    assert cipro["separation"] == {"drug_before_hours": 2.0, "drug_after_hours": 6.0}
+    assert cipro["separation"] == {"drug_before_hours": 6.0, "drug_after_hours": 6.0}
     assert cipro["object"] == {"input": "Mag-Ox 400", "id": "mag-ox-400", "name": "Mag-Ox 400"}
     assert cipro["condition"] is None
     assert ["cipro", "contains", "ciprofloxacin"] in cipro["path"]

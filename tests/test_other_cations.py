@@ -38,8 +38,10 @@ def test_the_cation_gaps_are_the_label_sentence_hours(checker):
 def test_ciprofloxacin_takes_its_label_hours_for_calcium_iron_and_zinc(checker):
     gaps = {f.rule_id: (f.separation.drug_before_hours, f.separation.drug_after_hours)
             for f in checker.check(["Cipro 500 mg", "Cal-Mag-Zinc", "ferrous sulfate"]).findings}
-    assert gaps == {"ciprofloxacin-calcium-chelation": (2, 6), "ciprofloxacin-iron-chelation": (2, 6),
-                    "ciprofloxacin-magnesium-chelation": (2, 6), "ciprofloxacin-zinc-chelation": (2, 6),
+    # 6 h before: section 17 (antacid-first, naming iron and zinc) is stricter than 2.4's 2 h;
+    # calcium is named in 2.4 only.
+    assert gaps == {"ciprofloxacin-calcium-chelation": (2, 6), "ciprofloxacin-iron-chelation": (6, 6),
+                    "ciprofloxacin-magnesium-chelation": (6, 6), "ciprofloxacin-zinc-chelation": (6, 6),
                     "iron-magnesium-absorption": (4, 4)}  # the supplements with each other
 
 

@@ -221,12 +221,13 @@ def test_a_taken_dose_of_an_item_not_in_the_list_is_an_input_error(checker):
 # ------------------------------------------------------------ Universal Medication Schedule slots
 
 def test_a_plan_in_the_four_medication_schedule_slots_when_one_exists(checker):
-    result = planned(checker, ["ciprofloxacin BID", "Mag-Ox 400 BID"], PlanOptions(slots=True))
+    # levofloxacin: 2 h before or 6 h after magnesium (ciprofloxacin's 6 h each way fits no slots)
+    result = planned(checker, ["levofloxacin BID", "Mag-Ox 400 BID"], PlanOptions(slots=True))
     assert result.slots == {"morning": "08:00", "noon": "13:00", "evening": "19:00", "bedtime": "23:00"}
     assert [(d.time, d.item.input, d.note.split(";")[0]) for d in result.doses] == [
-        ("08:00", "ciprofloxacin BID", "morning"),
+        ("08:00", "levofloxacin BID", "morning"),
         ("13:00", "Mag-Ox 400 BID", "noon"),
-        ("19:00", "ciprofloxacin BID", "evening"),
+        ("19:00", "levofloxacin BID", "evening"),
         ("23:00", "Mag-Ox 400 BID", "bedtime"),
     ]
 
@@ -256,7 +257,7 @@ def test_cli_plan_taken_and_slots():
                                           "magnesium oxide BID", "levofloxacin"]).output)
     assert [(d["time"], d["item"]["input"]) for d in data["doses"]] == [
         ("10:15", "levofloxacin"), ("12:15", "magnesium oxide BID"), ("19:00", "magnesium oxide BID")]
-    data = json.loads(runner.invoke(app, ["plan", "--format", "json", "--slots", "ciprofloxacin BID",
+    data = json.loads(runner.invoke(app, ["plan", "--format", "json", "--slots", "levofloxacin BID",
                                           "Mag-Ox 400 BID"]).output)
     assert data["slots"] == {"morning": "08:00", "noon": "13:00", "evening": "19:00", "bedtime": "23:00"}
 

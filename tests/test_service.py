@@ -141,7 +141,7 @@ def test_patient_view_reports_an_unrecognised_medication_and_skips_stopped_ones(
     for card in found:
         check_card_shape(card)
     assert [(c["indicator"], c["summary"]) for c in found] == [
-        ("critical", "Major: Ciprofloxacin with Milk of Magnesia - separate doses (2 h/6 h)"),
+        ("critical", "Major: Ciprofloxacin with Milk of Magnesia - separate doses (6 h/6 h)"),
         ("warning", "1 medication not recognised: not checked for magnesium interactions"),
     ]
     assert "- Zorblatex 20 mg (patient record, MedicationStatement/ms-3)" in found[1]["detail"]
@@ -430,7 +430,7 @@ def test_only_the_selected_draft_is_new(client):
     summaries = [c["summary"] for c in cards(client, ORDER_SELECT, body)]
     assert summaries == [
         "Contraindicated: Magnesium citrate in Chronic kidney disease, stage 4 (severe) - avoid",
-        "Major: Ciprofloxacin with Magnesium citrate - separate doses (2 h/6 h)"]
+        "Major: Ciprofloxacin with Magnesium citrate - separate doses (6 h/6 h)"]
 
 
 def test_the_same_drug_twice_in_the_record_is_one_card_naming_both(client):
