@@ -143,7 +143,7 @@ def _cached(spark) -> set[str]:
     def rules(batches):
         import pyarrow as pa
 
-        from interactions.screen import spark as adapter
+        from interactions.screen import partitions as adapter
 
         for _ in batches:
             yield pa.RecordBatch.from_pydict({"rules": list(adapter._CHECKERS)}, schema=pa.schema(

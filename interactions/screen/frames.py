@@ -24,6 +24,7 @@ from .columnar import (
 from .fields import WHITESPACE
 from .formats import REJECT_COLUMNS, frames
 from .screener import Screener
+from .tabular import ITEM_SEPARATORS
 from .wide import ROLES, checked_rows
 
 
@@ -37,10 +38,11 @@ _COLUMNS = {"patient": "patient_id", "medications": "medications", "conditions":
             "egfr": "egfr", "pregnant": "pregnant", "age": "age", "sex": "sex"}
 
 
-def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
+def screen_frame(batch: Any, checker: Checker | None = None, *,
+                 item_separators: tuple[str, ...] = ITEM_SEPARATORS) -> FrameResult:
     """Findings, summary and rejects as frames of the input's kind, with the CSV outputs'
-    columns; ``line`` is the 0-based row number. pandas and Arrow need
-    ``pip install 'interactions[dataframe]'``."""
+    columns; ``line`` is the 0-based row number; ``item_separators`` split the text cells of
+    medications and conditions. pandas and Arrow need ``pip install 'interactions[dataframe]'``."""
     kind = type(batch).__module__.split(".")[0]
     if kind == "pandas":
         frame = pl.from_pandas(batch)
@@ -53,7 +55,7 @@ def screen_frame(batch: Any, checker: Checker | None = None) -> FrameResult:
                          f"DataFrame, not {type(batch).__name__}")
     if "patient_id" not in frame.columns or "medications" not in frame.columns:
         raise InputError("screen_frame needs the columns patient_id and medications")
-    screener = Screener(checker)
+    screener = Screener(checker, item_separators=item_separators)
     first = screener.separators[0]
     cells = {role: _cell(frame, name, first) for role, name in _COLUMNS.items()
              if role != "medications"}

@@ -96,7 +96,8 @@ def _batches(source: str | Path, kind: str, batch_rows: int) -> tuple[list[str],
 
 def csv_lines(frame: pl.DataFrame, separator: str) -> bytes:
     """One CSV line per row: lists joined, CR/LF in text turned to spaces, nulls empty. The
-    Spark adapter renders its partitions' batches with it too, so both read rows alike."""
+    Spark and Dask adapters render their partitions with it too (partitions.screen_rows), so
+    all read rows alike."""
     exprs = []
     for name, dtype in frame.schema.items():
         column = pl.col(name)

@@ -7,11 +7,12 @@
 
 The columns are named as in a patient file (tabular.detect_layout reads the names; ``layout``
 and ``columns`` settle what it cannot). Each partition goes through ``mapInArrow``: its Arrow
-batches are rendered as CSV lines by parquet.csv_lines, as the Parquet path renders a file, and
-read and screened by the file pipeline's own readers (wide.parse_wide and resolve_wide,
-long.read_long) and columnar.screen_block, so the findings are ``screen``'s on the same table,
-finding for finding. The rules are compiled once per executor Python process: a module-level
-Screener per rules folder, reused by every partition the process screens.
+batches are gathered into blocks and screened by partitions.screen_rows (rendered as CSV lines
+by parquet.csv_lines, as the Parquet path renders a file, and read and screened by the file
+pipeline's own readers and columnar.screen_block), so the findings are ``screen``'s on the same
+table, finding for finding. The rules are compiled once per executor Python process: a
+module-level Screener per rules folder (partitions.screener), reused by every partition the
+process screens.
 
 Long layout: the rows are repartitioned by patient id (stripped as the readers strip it) and
 sorted within each partition as ``screen --sort`` sorts them (long.order_key, then row index),
@@ -31,32 +32,16 @@ from typing import Any
 
 import polars as pl
 
-from ..check.engine import Checker
-from ..errors import InputError
-from ..knowledge.index import load_index
-from .columnar import screen_block
 from .fields import WHITESPACE
-from .formats import csv_line, frames
-from .long import read_long
-from .parquet import SCHEMAS, csv_lines
-from .screener import Screener
-from .tabular import Layout, detect_layout, raw_for_rejects
-from .wide import parse_wide, resolve_wide
+from .parquet import SCHEMAS
+from .partitions import KEY, OUTPUTS, ROW, layout_of, screen_rows, screener
+from .tabular import Layout
 
 __all__ = ["SparkResult", "screen"]
 
-OUTPUTS = ("findings", "summary", "rejects")
 BLOCK_ROWS = 65_536  # rows screened at once (Spark hands out Arrow batches of 10,000 rows)
-ROW = "__interactions_row"  # the row index, added before the rows are moved
-KEY = "__interactions_patient"  # long layout: the patient id as the readers strip it
-_ENCODING = "utf-8"  # csv_lines writes UTF-8
 _SPARK_TYPES = {pl.String: "string", pl.Int64: "bigint", pl.Float64: "double"}
 _POSITION_BITS = 33  # monotonically_increasing_id: partition index << 33 | position in it
-
-# This process's (an executor's Python worker runs one task at a time): Checkers by rules
-# folder, Screeners by (rules folder, item separators).
-_CHECKERS: dict[str, Checker] = {}
-_SCREENERS: dict[tuple[str, tuple[str, ...]], Screener] = {}
 
 
 @dataclass(frozen=True)
@@ -91,11 +76,7 @@ def screen(df, rules: str | Path | None = None, *, layout: str | None = None,
     rows screened at once in an executor (more: faster, more memory)."""
     from pyspark.sql import functions as F
 
-    found = _layout(df.columns, layout, columns, item_separator)
-    used = [found.header[k] for k in sorted(found.columns.values())]
-    # The layout again, on the columns the readers are given: the rendered lines hold these.
-    found = _layout(used, found.layout, {role: found.header[k] for role, k in found.columns.items()},
-                    item_separator)
+    found, used = layout_of(list(df.columns), layout, columns, item_separator)
     frame = df.select(*(_column(name).alias(name) for name in used))
     if found.layout == "long":  # its rows are pooled by id: cast as the key is made
         patient = used[found.columns["patient"]]
@@ -111,13 +92,6 @@ def screen(df, rules: str | Path | None = None, *, layout: str | None = None,
 def _result(screened) -> SparkResult:
     return SparkResult(*(screened.where(screened[name].isNotNull()).select(f"{name}.*")
                          for name in OUTPUTS), screened)
-
-
-def _layout(names: list[str], layout: str | None, columns: dict[str, str | None] | None,
-            item_separator: str | None) -> Layout:
-    header = csv_line(names).rstrip("\n")
-    return detect_layout(header, delimiter=",", layout=layout, item_separator=item_separator,
-                         columns=columns)
 
 
 def _quoted(name: str) -> str:
@@ -174,19 +148,6 @@ def _spark_schema() -> str:
         for name in OUTPUTS)
 
 
-def screener(rules: str | None, separators: tuple[str, ...]) -> Screener:
-    """This process's Screener for a rules folder (None: the bundled rules): the rules are
-    compiled once, and what it has resolved serves every partition after."""
-    key = (rules or "", separators)
-    found = _SCREENERS.get(key)
-    if found is None:
-        checker = _CHECKERS.get(key[0])
-        if checker is None:
-            checker = _CHECKERS[key[0]] = Checker(load_index(Path(rules) if rules else None))
-        found = _SCREENERS[key] = Screener(checker, item_separators=separators)
-    return found
-
-
 def _screen_partition(batches: Iterator, layout: Layout, names: list[str], rules: str | None,
                       block_rows: int) -> Iterator:
     """mapInArrow's function: a partition's batches in, the three outputs' rows out."""
@@ -197,7 +158,7 @@ def _screen_partition(batches: Iterator, layout: Layout, names: list[str], rules
                         for name in OUTPUTS])
     found = screener(rules, layout.item_separators)
     for block in _blocks(batches, layout.layout == "long", block_rows):
-        for k, frame in enumerate(_screen_block(block, layout, names, found)):
+        for k, frame in enumerate(screen_rows(block, layout, names, found)):
             if frame.height:
                 yield from _output(frame, k).to_arrow().cast(schema).to_batches()
 
@@ -225,29 +186,6 @@ def _blocks(batches: Iterator, whole_patients: bool, size: int) -> Iterator[pl.D
         yield block
     if rows:
         yield pl.concat(held)
-
-
-def _screen_block(block: pl.DataFrame, layout: Layout, names: list[str],
-                  screener: Screener) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    lines = csv_lines(block.select(names), layout.item_separators[0])
-    numbers = block.get_column(ROW)
-    if screener.full():
-        screener.reset()
-    if layout.layout == "wide":  # a partition's rows are numbered one after the other
-        tables = resolve_wide(parse_wide(lines, int(numbers[0]), layout, _ENCODING), screener)
-    else:
-        tables = read_long(lines, 0, layout, _ENCODING, screener, numbers.to_list())
-        if tables.violation:  # pragma: no cover - _grouped sorts as order_key does
-            raise InputError(f"the Spark adapter grouped patients out of order: {tables.violation}")
-    rejects = pl.DataFrame([(line, reason, raw_for_rejects(raw))
-                            for line, reason, raw in tables.rejects],
-                           schema=SCHEMAS["rejects"], orient="row")
-    if not tables.patients.height:
-        return (pl.DataFrame(schema=SCHEMAS["findings"]), pl.DataFrame(schema=SCHEMAS["summary"]),
-                rejects)
-    findings, summary = frames(screener.checker.index,
-                               screen_block(screener, tables.patients, tables.pieces))
-    return findings, summary, rejects
 
 
 def _output(frame: pl.DataFrame, k: int) -> pl.DataFrame:
