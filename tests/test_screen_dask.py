@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import io
-import random
 import sys
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from interactions.screen.dask import screen  # noqa: E402
 from interactions.screen.parquet import SCHEMAS  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from awkward_long import awkward_long  # noqa: E402
 from generate_patients import write as generate  # noqa: E402
 
 
@@ -66,25 +66,8 @@ def test_columns_are_found_by_their_names_or_named(client):
     pd.testing.assert_frame_equal(summary.reset_index(drop=True), expected.summary)
 
 
-def _long() -> pl.DataFrame:
-    """The long layout out of patient order (a patient's rows apart), with ids that sort as
-    numbers (any script's digits), padded ids that are one patient, and rows that are rejected."""
-    out = io.StringIO()
-    generate(300, out, "long", 7)
-    table = pl.read_csv(io.StringIO(out.getvalue()), infer_schema_length=0)
-    rows = table.rows() + [
-        ("10", "50", "F", "", "", "doxycycline", ""), ("9", "50", "F", "", "", "Maalox", ""),
-        (" 9 ", "", "", "", "", "doxycycline", ""), ("٣", "70", "M", "25", "", "Mag-Ox 400", "BID"),
-        ("٣", "70", "M", "", "", "levofloxacin", ""), ("0010", "40", "M", "", "", "Tums", ""),
-        ("P0000004", "61", "F", "abc", "", "magnesium oxide", ""),   # bad eGFR
-        ("P0000005", "91", "M", "", "", "", ""),                       # empty medication
-        ("", "30", "F", "", "", "doxycycline", "")]                   # no patient id
-    random.Random(3).shuffle(rows)
-    return pl.DataFrame(rows, schema=table.columns, orient="row")
-
-
 def test_long_is_grouped_by_patient_and_equals_screen_sort(client, tmp_path):
-    frame = _long()
+    frame = awkward_long()
     source = tmp_path / "claims.csv"
     frame.write_csv(source)
     outs = [tmp_path / f"{name}.parquet" for name in SCHEMAS]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from interactions.screen.parquet import SCHEMAS
 
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from awkward_long import awkward_long  # noqa: E402
 from generate_patients import write as generate  # noqa: E402
 
 
@@ -62,22 +62,9 @@ def _wide() -> pl.DataFrame:
 
 
 def _long() -> pl.DataFrame:
-    """The long layout out of patient order, with ids that sort as numbers (any script's
-    digits), padded ids that are one patient, and rows that are rejected."""
-    out = io.StringIO()
-    generate(300, out, "long", 7)
-    rows = pl.read_csv(io.StringIO(out.getvalue()), infer_schema_length=0).rows()
-    extra = [("10", "50", "F", "", "", "doxycycline", ""), ("9", "50", "F", "", "", "Maalox", ""),
-             (" 9 ", "", "", "", "", "doxycycline", ""), ("٣", "70", "M", "25", "", "Mag-Ox 400", "BID"),
-             ("٣", "70", "M", "", "", "levofloxacin", ""), ("0010", "40", "M", "", "", "Tums", ""),
-             ("Q\n7", "60", "F", "", "", "doxycycline", ""), ("Q 7", "", "", "", "", "Maalox", ""),
-             ("P0000004", "61", "F", "abc", "", "magnesium oxide", ""),   # bad eGFR
-             ("P0000005", "91", "M", "", "", "", ""),                       # empty medication
-             ("", "30", "F", "", "", "doxycycline", "")]                   # no patient id
-    rows += extra
-    random.Random(3).shuffle(rows)
-    return pl.DataFrame(rows, schema=list(pl.read_csv(io.StringIO(out.getvalue()), n_rows=0).columns),
-                        orient="row")
+    """awkward_long, with an id holding a line break beside one that looks alike."""
+    return awkward_long([("Q\n7", "60", "F", "", "", "doxycycline", ""),
+                         ("Q 7", "", "", "", "", "Maalox", "")])
 
 
 def _expected(tmp: Path, frame: pl.DataFrame, **options) -> list[pl.DataFrame]:
