@@ -67,3 +67,11 @@ def test_two_negative_amounts_are_both_refused_where_they_are_written(checker):
     entry = checker.resolver.resolve("magnesium citrate -5 mg -10 mg")
     assert entry.id == "magnesium-citrate" and entry.strength is None
     assert entry.unparsed == ["-5 mg (a negative amount)", "-10 mg (a negative amount)"]
+
+
+def test_a_bracket_naming_a_mineral_is_never_taken_off(checker):
+    """Taken off, "(with magnesium)" would lose the magnesium in silence; kept, the item is
+    reported unrecognised, with suggestions."""
+    report = checker.check(["doxycycline", "Zorbavit multivitamin (with magnesium)"])
+    assert [u.input for u in report.unrecognized] == ["Zorbavit multivitamin (with magnesium)"]
+    assert checker.resolver.resolve("levothyroxine (SYNTHROID)").id == "levothyroxine"

@@ -284,10 +284,10 @@ class Resolver:
         """The choices whose length lets fuzz.ratio reach the cutoff, in the choices' order (so
         ties rank as over the whole list). ratio = 100 * (1 - indel / (a + b)) and the indel
         distance is at least |a - b|, so a ratio >= c needs 2 * min(a, b) / (a + b) >= c / 100."""
-        c = (APPROXIMATE_MIN_SCORE - APPROXIMATE_MARGIN) / 100
-        low, high = length * c / (2 - c), length * (2 - c) / c
         found = self._windows.get(length)
         if found is None:
+            c = (APPROXIMATE_MIN_SCORE - APPROXIMATE_MARGIN) / 100
+            low, high = length * c / (2 - c), length * (2 - c) / c
             found = self._windows[length] = sorted(
                 (choice for n, group in self._by_length.items() if low <= n <= high
                  for choice in group), key=self._order.__getitem__)
@@ -313,12 +313,20 @@ class Resolver:
 
 
 def plain_name(name: str) -> tuple[str, list[str]]:
-    """The name without what is written beside it (_BESIDE_NAME), and what was taken off."""
-    beside = [m.group(0) for m in _BESIDE_NAME.finditer(name)]
-    if not beside:
-        return name, []
-    plain = " ".join(_BESIDE_NAME.sub(" ", name).split()).strip(" -,;:/")
-    return (plain, beside) if plain else (name, [])
+    """The name without what is written beside it (_BESIDE_NAME), and what was taken off. A
+    bracket naming a mineral stays ("multivitamin (with magnesium)"): taken off, the magnesium
+    would be lost; kept, the item is reported unrecognised."""
+    beside: list[str] = []
+
+    def off(match: re.Match[str]) -> str:
+        if match.group(0).startswith("(") and _MINERAL_WORDS.intersection(
+                normalize(match.group(0)).split()):
+            return match.group(0)
+        beside.append(match.group(0))
+        return " "
+
+    plain = " ".join(_BESIDE_NAME.sub(off, name).split()).strip(" -,;:/")
+    return (plain, beside) if beside and plain else (name, [])
 
 
 def _word_position(text: str, word: str) -> int | None:

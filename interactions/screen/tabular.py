@@ -258,7 +258,6 @@ def _finish_line(stream: IO[bytes], data: bytes) -> bytes:
         cut -= 1
     if cut and line[cut - 1] >= 0xC0:
         cut -= 1
-    chunk = b""
     while True:
         chunk = stream.readline(1 << 20)
         if not chunk or chunk.endswith(b"\n"):
